@@ -1,0 +1,88 @@
+// Pure HTTP/1.1 codec for the client and API ports: an incremental request
+// parser with size limits, and a response serializer. No sockets, no timers:
+// the connection layer feeds bytes in and writes bytes out.
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
+#include <QPair>
+
+namespace qpush::http {
+
+struct Header
+{
+    QByteArray name; // lower-cased on parse
+    QByteArray value;
+};
+using Headers = QList<Header>;
+
+struct Request
+{
+    QByteArray method;  // as sent, e.g. "GET"
+    QByteArray target;  // request-target as sent, e.g. "/socket.io/?EIO=4"
+    QByteArray path;    // percent-decoded path part of target
+    QByteArray rawQuery; // part after '?', not decoded
+    int minorVersion = 1; // HTTP/1.<minor>
+    Headers headers;
+    QByteArray body;
+
+    // First value of a header (name compared case-insensitively), or null.
+    QByteArray header(QByteArrayView name) const;
+    bool hasHeader(QByteArrayView name) const;
+    // HTTP/1.1 default keep-alive, "Connection: close" / HTTP/1.0 rules.
+    bool keepAlive() const;
+    // GET with "Upgrade: websocket" and "Connection: ...upgrade...".
+    bool isWebSocketUpgrade() const;
+    // Query items, percent-decoded ('+' means space), in order.
+    QList<QPair<QByteArray, QByteArray>> queryItems() const;
+    // First value of a query item, or null QByteArray if absent.
+    QByteArray queryValue(QByteArrayView key) const;
+    bool hasQueryItem(QByteArrayView key) const;
+};
+
+struct Limits
+{
+    qsizetype maxHeaderBytes = 16 * 1024;    // request line + headers
+    qsizetype maxBodyBytes = 1024 * 1024 + 64 * 1024;
+};
+
+// Incremental request parser. Feed it the connection's input buffer; it
+// removes the bytes of each complete request from the buffer.
+class RequestParser
+{
+public:
+    enum class Status { NeedMore, Complete, Error };
+
+    explicit RequestParser(Limits limits = {}) : m_limits(limits) {}
+
+    // Parses from the front of `buffer`. On Complete, the request's bytes
+    // are removed from `buffer` and takeRequest() returns it. On Error,
+    // errorStatus() is the HTTP status to answer (400, 413, 431, 501, 505).
+    Status parse(QByteArray &buffer);
+    Request takeRequest();
+    int errorStatus() const { return m_errorStatus; }
+    QByteArray errorMessage() const { return m_errorMessage; }
+    void setLimits(Limits limits) { m_limits = limits; }
+
+private:
+    Status fail(int status, QByteArray message);
+    Limits m_limits;
+    Request m_request;
+    int m_errorStatus = 0;
+    QByteArray m_errorMessage;
+};
+
+// Standard reason phrase for a status code ("OK", "Bad Request", ...).
+QByteArray reasonPhrase(int status);
+
+// Serializes a full response. Adds Content-Length (always) and
+// "Connection: close" / "Connection: keep-alive" according to keepAlive.
+// `headers` must not contain Content-Length or Connection.
+QByteArray serializeResponse(int status, const Headers &headers, QByteArrayView body,
+                             bool keepAlive);
+
+// Percent-decoding ('+' as space when plusAsSpace).
+QByteArray percentDecode(QByteArrayView in, bool plusAsSpace);
+
+} // namespace qpush::http
