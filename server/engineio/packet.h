@@ -46,6 +46,10 @@ struct Frame
 // v3: text packet -> "<type><data>" text frame; binary message -> binary frame
 //     of the type byte 0x04 followed by the data.
 Frame encodeFrame(Version v, const Packet &p);
+// Same, for a client that asked for base64 (b64=1): a binary message then
+// goes out as a text frame "b4<base64>" (v3) or "b<base64>" (v4), as the
+// reference servers do when transport.supportsBinary is false.
+Frame encodeFrame(Version v, const Packet &p, bool supportsBinary);
 
 // Decodes one WebSocket message. Returns nullopt for malformed input
 // (empty text, unknown type, binary frame in v3 without a valid type byte).

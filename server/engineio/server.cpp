@@ -1,0 +1,177 @@
+#include "server.h"
+
+#include "logging.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+
+namespace qpush::eio {
+
+namespace {
+QByteArray errorMessage(ErrorCode code)
+{
+    switch (code) {
+    case ErrorCode::UnknownTransport: return "Transport unknown";
+    case ErrorCode::UnknownSid: return "Session ID unknown";
+    case ErrorCode::BadHandshakeMethod: return "Bad handshake method";
+    case ErrorCode::BadRequest: return "Bad request";
+    case ErrorCode::Forbidden: return "Forbidden";
+    case ErrorCode::UnsupportedProtocolVersion: return "Unsupported protocol version";
+    }
+    return "Bad request";
+}
+} // namespace
+
+Server::Server(ServerOptions options, net::DeadlineQueue *deadlines, QObject *parent)
+    : QObject(parent), m_options(std::move(options)), m_deadlines(deadlines)
+{
+    if (!m_options.path.endsWith('/'))
+        m_options.path += '/';
+}
+
+Server::~Server()
+{
+    // Sessions are children; make sure none calls back into a dying server.
+    const auto sessions = m_sessions;
+    m_sessions.clear();
+    for (Session *s : sessions)
+        s->setHandler(nullptr);
+}
+
+bool Server::matches(const QByteArray &path) const
+{
+    return path == m_options.path || path == m_options.path.chopped(1);
+}
+
+http::Headers Server::corsHeaders(const http::Request &request)
+{
+    const QByteArray origin = request.header("origin");
+    if (origin.isEmpty())
+        return {{"access-control-allow-origin", "*"}};
+    return {{"access-control-allow-origin", origin},
+            {"access-control-allow-credentials", "true"}};
+}
+
+void Server::sendError(net::Responder &responder, const http::Request &request, ErrorCode code)
+{
+    http::Headers headers = corsHeaders(request);
+    headers.append(http::Header{"content-type", "application/json"});
+    const int status = code == ErrorCode::Forbidden ? 403 : 400;
+    const QByteArray body = "{\"code\":" + QByteArray::number(int(code)) + ",\"message\":\"" +
+                            errorMessage(code) + "\"}";
+    responder.respond(status, headers, body, request.isWebSocketUpgrade());
+}
+
+QByteArray Server::generateId() const
+{
+    // 15 random bytes -> 20 base64url characters, like engine.io's base64id.
+    for (;;) {
+        quint32 words[4];
+        QRandomGenerator::global()->fillRange(words);
+        QByteArray raw(reinterpret_cast<const char *>(words), 15);
+        QByteArray id = raw.toBase64(QByteArray::Base64UrlEncoding);
+        if (!m_sessions.contains(id))
+            return id;
+    }
+}
+
+void Server::handleRequest(net::Responder responder, http::Request &request)
+{
+    if (request.method == "OPTIONS") {
+        http::Headers headers = corsHeaders(request);
+        headers.append(http::Header{"access-control-allow-methods", "GET, POST, OPTIONS"});
+        QByteArray allowHeaders = request.header("access-control-request-headers");
+        if (allowHeaders.isEmpty())
+            allowHeaders = "Content-Type";
+        headers.append(http::Header{"access-control-allow-headers", allowHeaders});
+        headers.append(http::Header{"access-control-max-age", "86400"});
+        responder.respond(204, headers, {});
+        return;
+    }
+
+    const QByteArray transportName = request.queryValue("transport");
+    Transport transport;
+    if (transportName == "polling" && m_options.allowPolling)
+        transport = Transport::Polling;
+    else if (transportName == "websocket" && m_options.allowWebSocket)
+        transport = Transport::WebSocket;
+    else
+        return sendError(responder, request, ErrorCode::UnknownTransport);
+
+    const QByteArray eio = request.queryValue("EIO");
+    Version version;
+    if (eio == "4")
+        version = Version::V4;
+    else if (eio == "3")
+        version = Version::V3;
+    else
+        return sendError(responder, request, ErrorCode::UnsupportedProtocolVersion);
+
+    const bool upgrade = request.isWebSocketUpgrade();
+    const QByteArray sid = request.queryValue("sid");
+    if (sid.isNull()) {
+        if (transport == Transport::WebSocket && !upgrade)
+            return sendError(responder, request, ErrorCode::BadRequest);
+        if (transport == Transport::Polling && request.method != "GET")
+            return sendError(responder, request, ErrorCode::BadHandshakeMethod);
+        return handshake(std::move(responder), request, version, transport);
+    }
+
+    Session *session = m_sessions.value(sid);
+    if (session && session->expiredBy(m_deadlines->now())) {
+        // The heartbeat deadline passed but its timer has not run yet.
+        session->onClosed(QStringLiteral("ping timeout"), false);
+        session = nullptr;
+    }
+    if (!session || !session->isOpen())
+        return sendError(responder, request, ErrorCode::UnknownSid);
+    if (session->version() != version)
+        return sendError(responder, request, ErrorCode::BadRequest);
+
+    if (transport == Transport::WebSocket) {
+        if (!upgrade || session->transport() != Transport::Polling || session->isUpgrading())
+            return sendError(responder, request, ErrorCode::BadRequest);
+        return session->handleUpgrade(std::move(responder), request);
+    }
+    if (session->transport() != Transport::Polling)
+        return sendError(responder, request, ErrorCode::BadRequest);
+    if (request.method == "GET")
+        return session->handlePoll(std::move(responder), request);
+    if (request.method == "POST")
+        return session->handlePost(std::move(responder), request);
+    return sendError(responder, request, ErrorCode::BadRequest);
+}
+
+void Server::handshake(net::Responder responder, http::Request &request, Version version,
+                       Transport transport)
+{
+    net::Connection *connection = responder.connection();
+    if (!connection)
+        return;
+    const QByteArray id = generateId();
+    auto *session = new Session(this, id, version, request, connection->peerAddress());
+    session->m_transport = transport;
+    m_sessions.insert(id, session);
+    session->start(std::move(responder), request);
+    if (!session->isOpen())
+        return;
+    qCDebug(lcEngineIo) << "session" << id << "opened, EIO" << int(version)
+                        << (transport == Transport::Polling ? "polling" : "websocket");
+    if (m_onConnection)
+        m_onConnection(session);
+}
+
+void Server::removeSession(Session *session)
+{
+    m_sessions.remove(session->id());
+}
+
+void Server::closeAll(const QString &reason)
+{
+    const auto sessions = m_sessions.values();
+    for (Session *s : sessions)
+        s->close(reason);
+}
+
+} // namespace qpush::eio

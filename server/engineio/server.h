@@ -1,1 +1,82 @@
+// The Engine.IO server: verifies requests under its path (EIO version,
+// transport, sid, method), creates sessions at handshake and hands them to
+// the layer above, and routes polling requests and websocket upgrades to
+// their session. Speaks v3 and v4 on the same path, chosen per session.
 #pragma once
+
+#include "session.h"
+
+#include "net/connection.h"
+#include "net/deadlinequeue.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <functional>
+
+namespace qpush::eio {
+
+struct ServerOptions
+{
+    QByteArray path = "/engine.io/";
+    int pingIntervalMs = 25000;
+    int pingTimeoutMs = 20000;
+    qint64 maxPayload = 1000000;
+    bool allowPolling = true;
+    bool allowWebSocket = true;
+    int upgradeTimeoutMs = 10000;
+};
+
+// Engine.IO error codes (the same numbers in v3 and v4 servers).
+enum class ErrorCode {
+    UnknownTransport = 0,
+    UnknownSid = 1,
+    BadHandshakeMethod = 2,
+    BadRequest = 3,
+    Forbidden = 4,
+    UnsupportedProtocolVersion = 5,
+};
+
+class Server : public QObject
+{
+    Q_OBJECT
+public:
+    using ConnectionHandler = std::function<void(Session *)>;
+
+    Server(ServerOptions options, net::DeadlineQueue *deadlines, QObject *parent = nullptr);
+    ~Server() override;
+
+    const ServerOptions &options() const { return m_options; }
+    net::DeadlineQueue *deadlines() const { return m_deadlines; }
+
+    // Called for every new open session, right after its handshake was sent.
+    void setConnectionHandler(ConnectionHandler handler) { m_onConnection = std::move(handler); }
+
+    // True when `path` is served by this server.
+    bool matches(const QByteArray &path) const;
+    // Handles one HTTP request (or websocket upgrade) under the path.
+    void handleRequest(net::Responder responder, http::Request &request);
+
+    Session *session(const QByteArray &sid) const { return m_sessions.value(sid); }
+    qsizetype sessionCount() const { return m_sessions.size(); }
+    // Closes every session (graceful shutdown).
+    void closeAll(const QString &reason = QStringLiteral("server shutting down"));
+
+    // CORS headers for a request (the request's Origin with credentials, or *).
+    static http::Headers corsHeaders(const http::Request &request);
+
+private:
+    friend class Session;
+    void sendError(net::Responder &responder, const http::Request &request, ErrorCode code);
+    void handshake(net::Responder responder, http::Request &request, Version version,
+                   Transport transport);
+    void removeSession(Session *session);
+    QByteArray generateId() const;
+
+    ServerOptions m_options;
+    net::DeadlineQueue *m_deadlines;
+    QHash<QByteArray, Session *> m_sessions;
+    ConnectionHandler m_onConnection;
+};
+
+} // namespace qpush::eio

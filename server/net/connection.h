@@ -1,1 +1,155 @@
+// One client TCP connection of the own HTTP/1.1 + WebSocket layer, on a raw
+// non-blocking socket with QSocketNotifiers (no QTcpSocket: it costs memory
+// and copies; see docs/architecture.md). It parses requests with the pure
+// codec, answers them in order (one request at a time: a deferred response
+// holds back the next pipelined request), can switch to WebSocket, and
+// keeps a bounded output queue of shared byte arrays so that a broadcast's
+// bytes are written to many sockets without copies.
 #pragma once
+
+#include "httpmessage.h"
+#include "websocketframe.h"
+#include "deadlinequeue.h"
+
+#include <QHostAddress>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+
+class QSocketNotifier;
+
+namespace qpush::net {
+
+class Connection;
+class HttpServer;
+
+// Receives WebSocket messages of an upgraded connection.
+class WebSocketHandler
+{
+public:
+    virtual ~WebSocketHandler() = default;
+    virtual void onWebSocketMessage(Connection *connection, const QByteArray &payload,
+                                    bool binary) = 0;
+    // The connection is closing (peer close, error, or our close); it is
+    // deleted later and will call the handler no more.
+    virtual void onWebSocketClosed(Connection *connection) = 0;
+};
+
+struct ConnectionLimits
+{
+    http::Limits http;
+    qint64 idleTimeoutMs = 30000;        // a request must arrive within this
+    qsizetype maxOutputBytes = 4 << 20;  // unsent bytes before the peer is cut off
+    qsizetype maxWebSocketMessage = 1024 * 1024 + 64;
+};
+
+class Connection : public QObject
+{
+    Q_OBJECT
+public:
+    Connection(qintptr fd, const ConnectionLimits &limits, DeadlineQueue *deadlines,
+               QObject *parent);
+    ~Connection() override;
+
+    QHostAddress peerAddress() const;
+    quint16 peerPort() const;
+    bool isOpen() const { return m_fd >= 0 && !m_closing; }
+    bool isWebSocket() const { return m_mode == Mode::WebSocket; }
+    quint64 requestSerial() const { return m_requestSerial; }
+
+    // Answers request number `serial` (see Responder); ignored if that
+    // request was already answered or the connection is gone.
+    void respond(quint64 serial, int status, const http::Headers &headers, QByteArrayView body,
+                 bool forceClose = false);
+    // Answers request `serial` with 101 and switches to WebSocket. Returns
+    // false if the request is not a valid upgrade (then it answered 400).
+    bool upgradeToWebSocket(quint64 serial, const http::Request &request,
+                            WebSocketHandler *handler);
+    void setWebSocketHandler(WebSocketHandler *handler) { m_wsHandler = handler; }
+
+    // Queues bytes as they are (a pre-encoded frame); shares, never copies.
+    void writeRaw(const QByteArray &bytes);
+    void sendText(QByteArrayView text) { writeRaw(ws::encodeFrame(ws::Opcode::Text, text)); }
+    void sendBinary(QByteArrayView bytes) { writeRaw(ws::encodeFrame(ws::Opcode::Binary, bytes)); }
+    // Sends a close frame (WebSocket mode) and closes once written.
+    void closeWebSocket(quint16 code = ws::CloseCode::Normal, QByteArrayView reason = {});
+    // Closes after pending output is written.
+    void closeGracefully();
+    // Closes now, dropping pending output.
+    void abort();
+
+    qsizetype pendingOutputBytes() const { return m_pendingBytes; }
+
+Q_SIGNALS:
+    // A complete request arrived (HTTP mode). The receiver must eventually
+    // call respond() or upgradeToWebSocket() with `serial`.
+    void requestReceived(quint64 serial, http::Request &request);
+    // The socket is closed (emitted once); the object is deleted later.
+    void closed();
+
+private:
+    enum class Mode { Http, WebSocket };
+    void onReadable();
+    void onWritable();
+    void processHttpInput();
+    void processWebSocketInput();
+    void flush();
+    void linger();
+    void notifyClosing();
+    void finish();
+    void armIdle();
+    void scheduleProcess();
+
+    int m_fd = -1;
+    Mode m_mode = Mode::Http;
+    bool m_closing = false;        // closeGracefully: close once flushed
+    bool m_finished = false;
+    bool m_requestOutstanding = false;
+    bool m_keepAlive = true;
+    bool m_processScheduled = false;
+    bool m_lingering = false;
+    bool m_notified = false;
+    quint64 m_requestSerial = 0;
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
+    QByteArray m_in;
+    QList<QByteArray> m_out;
+    qsizetype m_outOffset = 0; // bytes of m_out.front() already written
+    qsizetype m_pendingBytes = 0;
+    http::RequestParser m_parser;
+    ws::FrameReader m_frames;
+    WebSocketHandler *m_wsHandler = nullptr;
+    DeadlineQueue *m_deadlines;
+    DeadlineQueue::Id m_idleTimer = 0;
+    ConnectionLimits m_limits;
+};
+
+// A handle to answer one request later (long-polling). Holds the
+// connection weakly: answering a request whose client went away is a no-op.
+class Responder
+{
+public:
+    Responder() = default;
+    Responder(Connection *connection, quint64 serial) : m_connection(connection), m_serial(serial) {}
+
+    bool isValid() const { return m_connection && m_connection->isOpen() && m_serial != 0; }
+    Connection *connection() const { return m_connection.data(); }
+    void respond(int status, const http::Headers &headers, QByteArrayView body,
+                 bool forceClose = false)
+    {
+        if (m_connection)
+            m_connection->respond(m_serial, status, headers, body, forceClose);
+        m_serial = 0;
+    }
+    bool upgradeToWebSocket(const http::Request &request, WebSocketHandler *handler)
+    {
+        const quint64 serial = std::exchange(m_serial, 0);
+        return m_connection && m_connection->upgradeToWebSocket(serial, request, handler);
+    }
+
+private:
+    QPointer<Connection> m_connection;
+    quint64 m_serial = 0;
+};
+
+} // namespace qpush::net

@@ -59,6 +59,8 @@ public:
     // Parses from the front of `buffer`. On Complete, the request's bytes
     // are removed from `buffer` and takeRequest() returns it. On Error,
     // errorStatus() is the HTTP status to answer (400, 413, 431, 501, 505).
+    // On NeedMore, bytes already parsed may have been removed; the caller
+    // only appends to `buffer` between calls. Error is final.
     Status parse(QByteArray &buffer);
     Request takeRequest();
     int errorStatus() const { return m_errorStatus; }
@@ -66,19 +68,48 @@ public:
     void setLimits(Limits limits) { m_limits = limits; }
 
 private:
+    // Where the parser is. Bytes are consumed from the buffer as soon as they
+    // are parsed (header lines, chunks), so a byte is never scanned twice and
+    // a chunked body costs no more than the decoded body in memory.
+    enum class Phase : quint8 {
+        Headers,
+        Body,
+        ChunkSize,
+        ChunkData,
+        ChunkDataEnd,
+        Trailers,
+        Done,
+        Failed
+    };
+
+    Status parseHeaderSection(QByteArray &buffer);
+    Status parseRequestLine(QByteArrayView line);
+    Status parseHeaderLine(QByteArrayView line);
+    Status readBody(QByteArray &buffer);
+    Status parseChunked(QByteArray &buffer);
     Status fail(int status, QByteArray message);
+    void reset();
+
     Limits m_limits;
     Request m_request;
     int m_errorStatus = 0;
     QByteArray m_errorMessage;
+    Phase m_phase = Phase::Headers;
+    qsizetype m_scanPos = 0;      // resume offset inside the current partial line
+    qsizetype m_sectionBytes = 0; // header (or trailer) bytes already consumed
+    qint64 m_remaining = 0;       // body or chunk bytes still to read
+    bool m_haveRequestLine = false;
+    bool m_methodDone = false; // first SP of the request line seen
 };
 
 // Standard reason phrase for a status code ("OK", "Bad Request", ...).
 QByteArray reasonPhrase(int status);
 
-// Serializes a full response. Adds Content-Length (always) and
-// "Connection: close" / "Connection: keep-alive" according to keepAlive.
-// `headers` must not contain Content-Length or Connection.
+// Serializes a full response. Adds Content-Length (except for 1xx and 204,
+// which must not carry one) and "Connection: close" / "Connection:
+// keep-alive" according to keepAlive (except for 101, where the caller
+// passes "Connection: Upgrade" itself). Otherwise `headers` must not
+// contain Content-Length or Connection.
 QByteArray serializeResponse(int status, const Headers &headers, QByteArrayView body,
                              bool keepAlive);
 

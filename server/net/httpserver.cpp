@@ -1,0 +1,39 @@
+#include "httpserver.h"
+
+#include "logging.h"
+
+#include <unistd.h>
+
+namespace qpush::net {
+
+HttpServer::HttpServer(const ConnectionLimits &limits, DeadlineQueue *deadlines, QObject *parent)
+    : QTcpServer(parent), m_limits(limits), m_deadlines(deadlines)
+{
+    setMaxPendingConnections(1024);
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::incomingConnection(qintptr fd)
+{
+    auto *connection = new Connection(fd, m_limits, m_deadlines, this);
+    ++m_connections;
+    connect(connection, &Connection::closed, this, [this] { --m_connections; });
+    connect(connection, &Connection::requestReceived, this,
+            [this, connection](quint64 serial, http::Request &request) {
+                if (!m_handler) {
+                    connection->respond(serial, 503, {}, "not ready", true);
+                    return;
+                }
+                m_handler(Responder(connection, serial), request);
+            });
+}
+
+void HttpServer::abortAll()
+{
+    const auto list = findChildren<Connection *>(Qt::FindDirectChildrenOnly);
+    for (Connection *c : list)
+        c->abort();
+}
+
+} // namespace qpush::net

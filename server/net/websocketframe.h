@@ -59,7 +59,10 @@ public:
     void setMaxMessageBytes(qsizetype max) { m_maxMessage = max; }
 
 private:
+    Event fail(quint16 code, QByteArray reason);
+
     qsizetype m_maxMessage;
+    quint16 m_errorCode = 0; // once set, every next() repeats the error
     QByteArray m_fragments;
     Opcode m_fragmentOpcode = Opcode::Continuation;
     bool m_inFragmentedMessage = false;

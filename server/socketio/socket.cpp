@@ -1,0 +1,450 @@
+#include "socket.h"
+
+#include "logging.h"
+#include "server.h"
+
+#include <QDateTime>
+#include <QRandomGenerator>
+
+namespace qpush::sio {
+
+// ---- Handshake ----------------------------------------------------------------
+
+QString Handshake::queryValue(const QString &key) const
+{
+    for (const auto &[k, v] : query)
+        if (k == key)
+            return v;
+    return {};
+}
+
+QByteArray Handshake::header(QByteArrayView name) const
+{
+    for (const http::Header &h : headers)
+        if (h.name.compare(name, Qt::CaseInsensitive) == 0)
+            return h.value;
+    return {};
+}
+
+// ---- Ack --------------------------------------------------------------------------
+
+Ack::Ack(Socket *socket, std::optional<qint64> id) : m_socket(socket), m_id(id) {}
+
+void Ack::operator()(const QJsonArray &args, const QList<QByteArray> &attachments)
+{
+    if (!m_id)
+        return;
+    const qint64 id = *m_id;
+    m_id.reset(); // once
+    if (m_socket && m_socket->isConnected())
+        m_socket->sendAck(id, args, attachments);
+}
+
+// ---- Socket ---------------------------------------------------------------------
+
+Socket::Socket(Client *client, Namespace *nsp, QByteArray id, QJsonObject auth,
+               QList<QPair<QString, QString>> nspQuery)
+    : QObject(client), m_client(client), m_nsp(nsp), m_id(std::move(id)), m_auth(std::move(auth)),
+      m_nspQuery(std::move(nspQuery))
+{
+}
+
+Socket::~Socket()
+{
+    net::DeadlineQueue *dq = m_client->server()->deadlines();
+    for (auto &pending : m_acks)
+        dq->cancel(pending.timer);
+}
+
+Protocol Socket::protocol() const { return m_client->protocol(); }
+const Handshake &Socket::handshake() const { return m_client->handshake(); }
+
+QString Socket::queryValue(const QString &key) const
+{
+    for (const auto &[k, v] : m_nspQuery)
+        if (k == key)
+            return v;
+    return m_client->handshake().queryValue(key);
+}
+
+QJsonObject Socket::queryObject() const
+{
+    QJsonObject o;
+    for (const auto &[k, v] : m_client->handshake().query)
+        o.insert(k, v);
+    for (const auto &[k, v] : m_nspQuery)
+        o.insert(k, v);
+    return o;
+}
+
+void Socket::emit(const QString &event, const QJsonArray &args,
+                  const QList<QByteArray> &attachments)
+{
+    if (!m_connected)
+        return;
+    QJsonArray data = args;
+    data.prepend(event);
+    Packet p;
+    p.type = PacketType::Event;
+    p.nsp = m_nsp->name();
+    p.data = data;
+    p.attachments = attachments;
+    m_client->send(p);
+}
+
+void Socket::emitWithAck(const QString &event, const QJsonArray &args, AckCallback callback,
+                         int timeoutMs, const QList<QByteArray> &attachments)
+{
+    if (!m_connected) {
+        Payload none;
+        callback(true, none);
+        return;
+    }
+    const qint64 id = m_nextAckId++;
+    PendingAck pending;
+    pending.callback = std::move(callback);
+    if (timeoutMs > 0) {
+        pending.timer = m_client->server()->deadlines()->schedule(timeoutMs, [this, id] {
+            auto it = m_acks.find(id);
+            if (it == m_acks.end())
+                return;
+            AckCallback cb = std::move(it->callback);
+            m_acks.erase(it);
+            Payload none;
+            cb(true, none);
+        });
+    }
+    m_acks.insert(id, std::move(pending));
+    QJsonArray data = args;
+    data.prepend(event);
+    Packet p;
+    p.type = PacketType::Event;
+    p.nsp = m_nsp->name();
+    p.id = id;
+    p.data = data;
+    p.attachments = attachments;
+    m_client->send(p);
+}
+
+void Socket::sendAck(qint64 id, const QJsonArray &args, const QList<QByteArray> &attachments)
+{
+    Packet p;
+    p.type = PacketType::Ack;
+    p.nsp = m_nsp->name();
+    p.id = id;
+    p.data = args;
+    p.attachments = attachments;
+    m_client->send(p);
+}
+
+void Socket::join(const QString &room)
+{
+    if (m_closed || m_rooms.contains(room))
+        return;
+    m_rooms.insert(room);
+    m_nsp->joinRoom(this, room);
+}
+
+void Socket::leave(const QString &room)
+{
+    if (!m_rooms.remove(room))
+        return;
+    m_nsp->leaveRoom(this, room);
+}
+
+void Socket::disconnect(bool closeConnection)
+{
+    if (closeConnection) {
+        m_client->close();
+        return;
+    }
+    if (m_closed)
+        return;
+    Packet p;
+    p.type = PacketType::Disconnect;
+    p.nsp = m_nsp->name();
+    m_client->send(p);
+    onClosed(QStringLiteral("server namespace disconnect"));
+}
+
+void Socket::onConnected()
+{
+    m_connected = true;
+}
+
+void Socket::onPacket(Packet &packet)
+{
+    switch (packet.type) {
+    case PacketType::Event:
+    case PacketType::BinaryEvent: {
+        QJsonArray args = packet.data.toArray();
+        const QString event = args.isEmpty() ? QString() : args.first().toString();
+        if (!args.isEmpty())
+            args.removeFirst();
+        Payload payload{std::move(args), std::move(packet.attachments)};
+        m_nsp->dispatch(this, event, payload, Ack(this, packet.id));
+        break;
+    }
+    case PacketType::Ack:
+    case PacketType::BinaryAck: {
+        if (!packet.id)
+            break;
+        auto it = m_acks.find(*packet.id);
+        if (it == m_acks.end())
+            break;
+        PendingAck pending = std::move(it.value());
+        m_acks.erase(it);
+        m_client->server()->deadlines()->cancel(pending.timer);
+        Payload reply{packet.data.toArray(), std::move(packet.attachments)};
+        pending.callback(false, reply);
+        break;
+    }
+    case PacketType::Disconnect:
+        onClosed(QStringLiteral("client namespace disconnect"));
+        break;
+    case PacketType::Connect:
+    case PacketType::ConnectError:
+        break;
+    }
+}
+
+void Socket::onClosed(const QString &reason)
+{
+    if (m_closed)
+        return;
+    m_closed = true;
+    const bool wasConnected = std::exchange(m_connected, false);
+    net::DeadlineQueue *dq = m_client->server()->deadlines();
+    for (auto &pending : m_acks)
+        dq->cancel(pending.timer);
+    m_acks.clear();
+    const auto rooms = std::exchange(m_rooms, {});
+    for (const QString &room : rooms)
+        m_nsp->leaveRoom(this, room);
+    if (wasConnected)
+        m_nsp->remove(this, reason);
+    m_client->removeSocket(this);
+    deleteLater();
+}
+
+// ---- Client -------------------------------------------------------------------------
+
+namespace {
+QList<QPair<QString, QString>> decodeQuery(QByteArrayView raw)
+{
+    QList<QPair<QString, QString>> out;
+    const QList<QByteArray> parts = raw.toByteArray().split('&');
+    for (QByteArrayView part : parts) {
+        if (part.isEmpty())
+            continue;
+        const qsizetype eq = part.indexOf('=');
+        const QByteArrayView k = eq < 0 ? part : part.first(eq);
+        const QByteArrayView v = eq < 0 ? QByteArrayView() : part.sliced(eq + 1);
+        out.append({QString::fromUtf8(http::percentDecode(k, true)),
+                    QString::fromUtf8(http::percentDecode(v, true))});
+    }
+    return out;
+}
+} // namespace
+
+Client::Client(Server *server, eio::Session *session)
+    : QObject(server), m_server(server), m_session(session),
+      m_protocol(session->version() == eio::Version::V3 ? Protocol::V4 : Protocol::V5),
+      m_decoder(m_protocol, server->options().maxAttachments)
+{
+    m_handshake.protocol = m_protocol;
+    m_handshake.query = decodeQuery(session->handshake().rawQuery);
+    m_handshake.headers = session->handshake().headers;
+    m_handshake.address = session->remoteAddress();
+    m_handshake.time = QDateTime::currentMSecsSinceEpoch();
+    session->setHandler(this);
+
+    if (m_protocol == Protocol::V4) {
+        // socket.io 2.x connects every client to "/" without a CONNECT packet.
+        connectNamespace(QStringLiteral("/"), {}, {});
+    } else {
+        m_connectTimer = m_server->deadlines()->schedule(m_server->options().connectTimeoutMs, [this] {
+            m_connectTimer = 0;
+            if (m_sockets.isEmpty()) {
+                qCDebug(lcSocketIo) << "no namespace joined in time, closing" << m_session->id();
+                close();
+            }
+        });
+    }
+}
+
+Client::~Client()
+{
+    m_server->deadlines()->cancel(m_connectTimer);
+    if (m_session)
+        m_session->setHandler(nullptr);
+}
+
+QByteArray Client::socketId(const QString &nsp) const
+{
+    if (m_protocol == Protocol::V4)
+        return nsp == u"/" ? m_session->id() : nsp.toUtf8() + '#' + m_session->id();
+    quint32 words[4];
+    QRandomGenerator::global()->fillRange(words);
+    return QByteArray(reinterpret_cast<const char *>(words), 15).toBase64(QByteArray::Base64UrlEncoding);
+}
+
+void Client::send(const Packet &packet)
+{
+    if (!m_session || m_closing)
+        return;
+    const Encoded e = encode(m_protocol, packet);
+    m_session->sendMessage(e.text);
+    for (const QByteArray &a : e.attachments)
+        m_session->sendMessage(a, true);
+}
+
+void Client::sendPrepared(const QList<eio::PreparedMessage> &messages)
+{
+    if (!m_session || m_closing)
+        return;
+    for (const eio::PreparedMessage &m : messages)
+        m_session->sendPrepared(m);
+}
+
+void Client::close()
+{
+    if (m_session && !m_closing)
+        m_session->close(QStringLiteral("forced close"));
+}
+
+void Client::onMessage(eio::Session *, const QByteArray &data, bool binary)
+{
+    const Decoder::Status status = binary ? m_decoder.feedBinary(data) : m_decoder.feedText(data);
+    if (status == Decoder::Status::NeedMore)
+        return;
+    if (status == Decoder::Status::Error) {
+        qCDebug(lcSocketIo) << "parse error from" << m_session->id() << m_decoder.errorMessage();
+        m_session->close(QStringLiteral("parse error"));
+        return;
+    }
+    Packet packet = m_decoder.takePacket();
+    onPacket(packet);
+}
+
+void Client::onPacket(Packet &packet)
+{
+    if (packet.type == PacketType::Connect) {
+        if (m_protocol == Protocol::V4 && packet.nsp == u"/")
+            return; // already connected implicitly
+        if (m_sockets.contains(packet.nsp) || m_pendingConnects.contains(packet.nsp))
+            return;
+        m_server->deadlines()->cancel(m_connectTimer);
+        const QJsonObject auth = m_protocol == Protocol::V5 ? packet.data.toObject() : QJsonObject();
+        connectNamespace(packet.nsp, auth, decodeQuery(packet.query));
+        return;
+    }
+    if (Socket *socket = m_sockets.value(packet.nsp)) {
+        const bool lastDisconnect = packet.type == PacketType::Disconnect && m_sockets.size() == 1;
+        socket->onPacket(packet);
+        if (lastDisconnect && m_sockets.isEmpty())
+            close(); // the client left its last namespace
+        return;
+    }
+    auto pending = m_pendingConnects.find(packet.nsp);
+    if (pending != m_pendingConnects.end()) {
+        // Admission is running (middlewares, callbacks): keep the client's
+        // early events and deliver them once it is connected.
+        if (pending->size() < 1000)
+            pending->append(std::move(packet));
+        return;
+    }
+    qCDebug(lcSocketIo) << "packet for a namespace not joined:" << packet.nsp;
+}
+
+void Client::connectNamespace(const QString &name, const QJsonObject &auth,
+                              const QList<QPair<QString, QString>> &nspQuery)
+{
+    m_pendingConnects.insert(name, {});
+    QPointer<Client> self(this);
+    Handshake h = m_handshake;
+    if (!nspQuery.isEmpty()) {
+        // v4: the namespace CONNECT query is part of the socket's handshake.
+        for (const auto &item : nspQuery)
+            h.query.append(item);
+    }
+    m_server->resolveNamespace(
+        name, h, [self, name, auth, nspQuery](Namespace *nsp, std::optional<ConnectError> error) {
+            if (!self || self->m_closing)
+                return;
+            if (!nsp) {
+                self->m_pendingConnects.remove(name);
+                self->refuse(name, error.value_or(ConnectError{QStringLiteral("Invalid namespace"), {}}));
+                return;
+            }
+            auto *socket = new Socket(self, nsp, self->socketId(name), auth, nspQuery);
+            QPointer<Socket> guard(socket);
+            nsp->admit(socket, [self, guard, name](std::optional<ConnectError> err) {
+                if (!self || !guard || self->m_closing) {
+                    if (guard)
+                        guard->deleteLater();
+                    return;
+                }
+                QList<Packet> early = self->m_pendingConnects.take(name);
+                if (err) {
+                    guard->deleteLater();
+                    self->refuse(name, *err);
+                    return;
+                }
+                Socket *s = guard.data();
+                self->m_sockets.insert(name, s);
+                s->onConnected();
+                Packet ack;
+                ack.type = PacketType::Connect;
+                ack.nsp = name;
+                if (self->m_protocol == Protocol::V5)
+                    ack.data = QJsonObject{{QStringLiteral("sid"), QString::fromLatin1(s->id())}};
+                self->send(ack);
+                s->m_nsp->add(s);
+                for (Packet &p : early) {
+                    if (!guard || !guard->isConnected())
+                        break;
+                    guard->onPacket(p);
+                }
+            });
+        });
+}
+
+void Client::refuse(const QString &name, const ConnectError &error)
+{
+    Packet p;
+    p.type = PacketType::ConnectError;
+    p.nsp = name;
+    if (m_protocol == Protocol::V5) {
+        QJsonObject o{{QStringLiteral("message"), error.message}};
+        if (!error.data.isUndefined() && !error.data.isNull())
+            o.insert(QStringLiteral("data"), error.data);
+        p.data = o;
+    } else {
+        p.data = error.data.isUndefined() || error.data.isNull() ? QJsonValue(error.message)
+                                                                 : error.data;
+    }
+    send(p);
+}
+
+void Client::removeSocket(Socket *socket)
+{
+    auto it = m_sockets.find(socket->nsp()->name());
+    if (it != m_sockets.end() && it.value() == socket)
+        m_sockets.erase(it);
+}
+
+void Client::onClose(eio::Session *, const QString &reason)
+{
+    m_closing = true;
+    m_session = nullptr;
+    m_pendingConnects.clear();
+    const auto sockets = m_sockets.values();
+    for (Socket *s : sockets)
+        s->onClosed(reason);
+    m_sockets.clear();
+    --m_server->m_clients;
+    deleteLater();
+}
+
+} // namespace qpush::sio

@@ -1,0 +1,25 @@
+// Turns SIGINT/SIGTERM into a Qt signal (self-pipe + QSocketNotifier), so
+// that shutdown runs in the event loop, not in a signal handler.
+#pragma once
+
+#include <QObject>
+
+class QSocketNotifier;
+
+namespace qpush::net {
+
+class SignalWatcher : public QObject
+{
+    Q_OBJECT
+public:
+    explicit SignalWatcher(QObject *parent = nullptr);
+    ~SignalWatcher() override;
+
+Q_SIGNALS:
+    void terminationRequested(int signalNumber);
+
+private:
+    QSocketNotifier *m_notifier = nullptr;
+};
+
+} // namespace qpush::net
