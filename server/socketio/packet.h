@@ -36,7 +36,7 @@ struct Packet
     QString nsp = QStringLiteral("/");
     QByteArray query;           // v4 CONNECT only: "a=1&b=2" after "/nsp?" (not decoded)
     std::optional<qint64> id;   // ack id
-    QJsonValue data;            // undefined when absent
+    QJsonValue data = QJsonValue(QJsonValue::Undefined); // undefined when absent
     QList<QByteArray> attachments;
 
     friend bool operator==(const Packet &, const Packet &) = default;
@@ -54,7 +54,10 @@ Encoded encode(Protocol protocol, const Packet &packet);
 
 // Streaming decoder for one connection: feed it every Engine.IO message in
 // order; it returns complete packets (binary packets once all attachments
-// have arrived).
+// have arrived). A complete binary packet comes out as type Event/Ack with
+// `attachments` filled (as socket.io-parser 4 does), so encode() round-trips
+// it. On Error any pending binary packet is dropped; the connection should be
+// closed (the JS server does), though the decoder accepts further input.
 class Decoder
 {
 public:
@@ -78,7 +81,8 @@ private:
 };
 
 // Decodes one text packet (no attachments collected). Exposed for tests.
-// On success for a binary type, *attachmentCount receives the announced count.
+// On success for a binary type, *attachmentCount receives the announced count
+// and the type stays BinaryEvent/BinaryAck; no maxAttachments limit applies.
 std::optional<Packet> decodeText(Protocol protocol, QByteArrayView text,
                                  int *attachmentCount = nullptr, QByteArray *error = nullptr);
 
