@@ -1,0 +1,63 @@
+// qpush-server: parse the configuration, build the application, run.
+#include "app/adminpassword.h"
+#include "app/application.h"
+#include "app/config.h"
+#include "app/logging.h"
+#include "net/signalwatcher.h"
+
+#include <QCoreApplication>
+#include <QLoggingCategory>
+
+#include <cstdio>
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("qpush-server"));
+
+    qpush::ConfigResult loaded =
+        qpush::loadConfig(QCoreApplication::arguments(), QProcessEnvironment::systemEnvironment());
+    if (auto *err = std::get_if<qpush::ConfigError>(&loaded)) {
+        if (err->exitCode == 0) { // --help / --version
+            std::fputs(qPrintable(err->message + QLatin1Char('\n')), stdout);
+            return 0;
+        }
+        std::fprintf(stderr, "qpush-server: %s\n", qPrintable(err->message));
+        return err->exitCode;
+    }
+    qpush::Config config = std::get<qpush::Config>(std::move(loaded));
+    qpush::applyLogging(config);
+    for (const QString &w : std::as_const(config.warnings))
+        qCWarning(lcApp).noquote() << w;
+
+    QString notice;
+    auto password = qpush::AdminPassword::resolve(config, &notice);
+    if (auto *err = std::get_if<qpush::ConfigError>(&password)) {
+        std::fprintf(stderr, "qpush-server: %s\n", qPrintable(err->message));
+        return err->exitCode;
+    }
+    if (!notice.isEmpty())
+        std::fprintf(stdout, "%s\n", qPrintable(notice));
+
+    qpush::Application application(config, std::get<QString>(password));
+    QString error;
+    if (!application.start(&error)) {
+        std::fprintf(stderr, "qpush-server: %s\n", qPrintable(error));
+        return 1;
+    }
+    std::fprintf(stdout, "qpush-server listening socket=%s:%u api=%s:%u store=%s\n",
+                 qPrintable(config.socket_ip), unsigned(application.socketPort()),
+                 qPrintable(config.single_port ? config.socket_ip : config.logic_ip),
+                 unsigned(application.apiPort()), qPrintable(config.store));
+    std::fflush(stdout);
+
+    qpush::net::SignalWatcher signals;
+    QObject::connect(&signals, &qpush::net::SignalWatcher::terminationRequested, &application,
+                     [&application](int sig) {
+                         qCInfo(lcApp) << "signal" << sig << "received";
+                         application.shutdown();
+                     });
+    QObject::connect(&application, &qpush::Application::finished, &app,
+                     [] { QCoreApplication::exit(0); });
+    return QCoreApplication::exec();
+}
