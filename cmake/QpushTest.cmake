@@ -9,7 +9,7 @@ function(qpush_add_test name)
     set(T_TIMEOUT 120)
   endif()
   set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QPUSH_SOURCE_DIR=${PROJECT_SOURCE_DIR};QPUSH_BINARY_DIR=${PROJECT_BINARY_DIR}")
+    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QPUSHTEST_SOURCE_DIR=${PROJECT_SOURCE_DIR};QPUSHTEST_BINARY_DIR=${PROJECT_BINARY_DIR}")
   if(T_LABELS)
     set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}")
   endif()
