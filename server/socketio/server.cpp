@@ -12,9 +12,19 @@ const QSet<Socket *> kNoSockets;
 
 void Broadcast::forEach(const std::function<void(Socket *)> &fn) const
 {
+    // As in socket.io, a socket's id works as a room holding just that
+    // socket; it is resolved here instead of being stored as a room.
+    auto members = [this](const QString &room) -> QSet<Socket *> {
+        const QSet<Socket *> &set = m_nsp->room(room);
+        if (!set.isEmpty())
+            return set;
+        if (Socket *s = m_nsp->socket(room.toUtf8()))
+            return {s};
+        return {};
+    };
     QSet<Socket *> excluded;
     for (const QString &room : m_exceptRooms)
-        excluded.unite(m_nsp->room(room));
+        excluded.unite(members(room));
     auto visit = [&](Socket *s) {
         if (!s->isConnected() || excluded.contains(s) ||
             (!m_exceptIds.isEmpty() && m_exceptIds.contains(s->id())))
@@ -24,13 +34,13 @@ void Broadcast::forEach(const std::function<void(Socket *)> &fn) const
     if (m_rooms.isEmpty()) {
         for (Socket *s : m_nsp->m_sockets)
             visit(s);
-    } else if (m_rooms.size() == 1) {
+    } else if (m_rooms.size() == 1 && !m_nsp->room(m_rooms.first()).isEmpty()) {
         for (Socket *s : m_nsp->room(m_rooms.first()))
             visit(s);
     } else {
         QSet<Socket *> seen;
         for (const QString &room : m_rooms)
-            for (Socket *s : m_nsp->room(room))
+            for (Socket *s : members(room))
                 if (!seen.contains(s)) {
                     seen.insert(s);
                     visit(s);

@@ -218,11 +218,13 @@ void Socket::onClosed(const QString &reason)
     for (auto &pending : m_acks)
         dq->cancel(pending.timer);
     m_acks.clear();
+    // The disconnect hook still sees the socket's rooms (to tell the other
+    // members); the socket itself no longer receives broadcasts.
+    if (wasConnected)
+        m_nsp->remove(this, reason);
     const auto rooms = std::exchange(m_rooms, {});
     for (const QString &room : rooms)
         m_nsp->leaveRoom(this, room);
-    if (wasConnected)
-        m_nsp->remove(this, reason);
     m_client->removeSocket(this);
     deleteLater();
 }

@@ -66,7 +66,8 @@ void setupNamespace(sio::Namespace *nsp, bool withHooks)
             b.to(r.toString());
         for (const QJsonValue &id : o.value(QStringLiteral("except")).toArray())
             b.except(id.toString().toUtf8());
-        b.emit(o.value(QStringLiteral("event")).toString(), o.value(QStringLiteral("args")).toArray());
+        b.emit(o.value(QStringLiteral("event")).toString(), o.value(QStringLiteral("args")).toArray(),
+               p.attachments);
         ack({true});
     });
     nsp->on(QStringLiteral("server-disconnect"),
@@ -89,7 +90,7 @@ void setupNamespace(sio::Namespace *nsp, bool withHooks)
                                      {QStringLiteral("reply"), reply.args}}},
                         reply.attachments);
             },
-            2000);
+            2000, p.attachments);
     });
 }
 
