@@ -4,6 +4,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QRandomGenerator>
 
 namespace qpush::eio {
@@ -37,6 +38,9 @@ Server::~Server()
     m_sessions.clear();
     for (Session *s : sessions)
         s->setHandler(nullptr);
+    // Delete them (closed ones still waiting for deleteLater too) while this
+    // is still a Server: ~Session reaches the deadline queue through it.
+    qDeleteAll(findChildren<Session *>(Qt::FindDirectChildrenOnly));
 }
 
 bool Server::matches(const QByteArray &path) const
@@ -124,14 +128,23 @@ void Server::handleRequest(net::Responder responder, http::Request &request)
         session->onClosed(QStringLiteral("ping timeout"), false);
         session = nullptr;
     }
-    if (!session || !session->isOpen())
+    // A closing session still exists: its next poll carries the close packet.
+    if (!session || session->m_state == Session::State::Closed)
         return sendError(responder, request, ErrorCode::UnknownSid);
     if (session->version() != version)
         return sendError(responder, request, ErrorCode::BadRequest);
 
     if (transport == Transport::WebSocket) {
-        if (!upgrade || session->transport() != Transport::Polling || session->isUpgrading())
+        if (!upgrade || !session->isOpen())
             return sendError(responder, request, ErrorCode::BadRequest);
+        if (session->transport() != Transport::Polling || session->isUpgrading()) {
+            // Like engine.io: accept the extra websocket, then close it; the
+            // session keeps its transport.
+            net::Connection *extra = responder.connection();
+            if (responder.upgradeToWebSocket(request, nullptr) && extra)
+                extra->closeWebSocket(ws::CloseCode::PolicyViolation);
+            return;
+        }
         return session->handleUpgrade(std::move(responder), request);
     }
     if (session->transport() != Transport::Polling)
@@ -158,6 +171,19 @@ void Server::handshake(net::Responder responder, http::Request &request, Version
         return;
     qCDebug(lcEngineIo) << "session" << id << "opened, EIO" << int(version)
                         << (transport == Transport::Polling ? "polling" : "websocket");
+    if (session->m_delayedOpen) {
+        // Open packet (and whatever the layer above sends at connection)
+        // a few ms after the 101, in their own TCP segment.
+        QPointer<Session> guard(session);
+        m_deadlines->schedule(m_options.openPacketDelayMs, [this, guard] {
+            if (!guard || !guard->isOpen())
+                return;
+            guard->sendDelayedOpen();
+            if (m_onConnection)
+                m_onConnection(guard);
+        });
+        return;
+    }
     if (m_onConnection)
         m_onConnection(session);
 }

@@ -25,6 +25,7 @@ struct ServerOptions
     bool allowPolling = true;
     bool allowWebSocket = true;
     int upgradeTimeoutMs = 10000;
+    int openPacketDelayMs = 0; // delay of the open packet on a fresh websocket
 };
 
 // Engine.IO error codes (the same numbers in v3 and v4 servers).

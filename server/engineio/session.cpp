@@ -67,7 +67,10 @@ void Session::start(net::Responder responder, const http::Request &request)
             return;
         }
         m_ws = connection;
-        writeWs(openPacket);
+        if (o.openPacketDelayMs > 0)
+            m_delayedOpen = openPacket; // Server::handshake sends it a little later
+        else
+            writeWs(openPacket);
     } else {
         m_poll = std::move(responder);
         answerPoll({openPacket});
@@ -76,6 +79,13 @@ void Session::start(net::Responder responder, const http::Request &request)
         schedulePing();
     else
         armTimeout(o.pingIntervalMs + o.pingTimeoutMs);
+}
+
+void Session::sendDelayedOpen()
+{
+    if (m_delayedOpen && m_ws && m_state == State::Open)
+        writeWs(*m_delayedOpen);
+    m_delayedOpen.reset();
 }
 
 // ---- sending ----------------------------------------------------------------
@@ -98,7 +108,8 @@ void Session::sendPrepared(const PreparedMessage &message)
 
 void Session::enqueue(Packet packet)
 {
-    if (m_state == State::Closed)
+    // Nothing may follow the close packet (engine.io drops sends while closing).
+    if (m_state != State::Open)
         return;
     if (m_transport == Transport::WebSocket && m_ws) {
         writeWs(packet);
@@ -136,7 +147,7 @@ void Session::flushPoll()
     const QList<Packet> packets = std::exchange(m_queue, {});
     answerPoll(packets);
     if (m_state == State::Closing && m_closePacketQueued)
-        onClosed(QStringLiteral("forced close"), false);
+        onClosed(m_closeReason, false);
 }
 
 void Session::answerPoll(const QList<Packet> &packets)
@@ -317,7 +328,7 @@ void Session::completeUpgrade()
         m_queue.prepend(Packet::text(PacketType::Noop));
         QList<Packet> noop{m_queue.takeFirst()};
         answerPoll(noop);
-    } else if (m_noopOwed) {
+    } else if (m_noopOwed && m_version == Version::V3) {
         // No poll was there to carry the noop that ends the polling cycle:
         // send it on the new transport so the client sees the switch.
         writeWs(Packet::text(PacketType::Noop));
@@ -328,7 +339,7 @@ void Session::completeUpgrade()
         writeWs(p);
     qCDebug(lcEngineIo) << "session" << m_id << "upgraded to websocket";
     if (m_state == State::Closing)
-        onClosed(QStringLiteral("forced close"), false);
+        onClosed(m_closeReason, false);
 }
 
 // ---- packets and heartbeat --------------------------------------------------------
@@ -395,6 +406,8 @@ void Session::close(const QString &reason)
         return;
     }
     m_state = State::Closing;
+    m_closeReason = reason;
+    m_server->deadlines()->cancel(m_pingTimer); // no ping after the close packet
     m_queue.append(Packet::text(PacketType::Close));
     m_closePacketQueued = true;
     if (m_poll.isValid()) {

@@ -77,6 +77,7 @@ private:
 
     // Called by Server.
     void start(net::Responder responder, const http::Request &request);
+    void sendDelayedOpen();
     void handlePoll(net::Responder responder, const http::Request &request);
     void handlePost(net::Responder responder, const http::Request &request);
     void handleUpgrade(net::Responder responder, const http::Request &request);
@@ -117,11 +118,13 @@ private:
     bool m_supportsBinary = true; // v3: false when b64=1
     bool m_flushScheduled = false;
     bool m_closePacketQueued = false;
+    QString m_closeReason; // close(reason), reported once the close packet is out
 
     // websocket / upgrade
     QPointer<net::Connection> m_ws;
     QPointer<net::Connection> m_probe;
     bool m_noopOwed = false;
+    std::optional<Packet> m_delayedOpen;
     net::DeadlineQueue::Id m_upgradeTimer = 0;
 
     // heartbeat

@@ -178,6 +178,9 @@ Server::Server(eio::Server *engine, ServerOptions options, QObject *parent)
 Server::~Server()
 {
     m_engine->setConnectionHandler({});
+    // Clients reach back into the server while they go: delete them while
+    // this is still a Server (not in ~QObject).
+    qDeleteAll(findChildren<Client *>(Qt::FindDirectChildrenOnly));
 }
 
 void Server::onSession(eio::Session *session)
@@ -213,7 +216,7 @@ void Server::resolveNamespace(const QString &name, const Handshake &handshake,
         return;
     }
     if (!m_admission) {
-        done(nullptr, ConnectError{QStringLiteral("Invalid namespace"), {}});
+        done(nullptr, ConnectError::invalidNamespace());
         return;
     }
     QPointer<Server> self(this);

@@ -67,6 +67,14 @@ QString Socket::queryValue(const QString &key) const
     return m_client->handshake().queryValue(key);
 }
 
+QJsonObject Socket::connectQuery() const
+{
+    QJsonObject o;
+    for (const auto &[k, v] : m_nspQuery)
+        o.insert(k, v);
+    return o;
+}
+
 QJsonObject Socket::queryObject() const
 {
     QJsonObject o;
@@ -277,6 +285,9 @@ Client::Client(Server *server, eio::Session *session)
 
 Client::~Client()
 {
+    // Sockets reach back into their client while they go: delete them while
+    // this is still a Client (not in ~QObject).
+    qDeleteAll(findChildren<Socket *>(Qt::FindDirectChildrenOnly));
     m_server->deadlines()->cancel(m_connectTimer);
     if (m_session)
         m_session->setHandler(nullptr);
@@ -336,13 +347,14 @@ void Client::onPacket(Packet &packet)
             return; // already connected implicitly
         if (m_sockets.contains(packet.nsp) || m_pendingConnects.contains(packet.nsp))
             return;
-        m_server->deadlines()->cancel(m_connectTimer);
         const QJsonObject auth = m_protocol == Protocol::V5 ? packet.data.toObject() : QJsonObject();
         connectNamespace(packet.nsp, auth, decodeQuery(packet.query));
         return;
     }
     if (Socket *socket = m_sockets.value(packet.nsp)) {
-        const bool lastDisconnect = packet.type == PacketType::Disconnect && m_sockets.size() == 1;
+        // socket.io 2.x closes a connection left with no namespace; v5 keeps it.
+        const bool lastDisconnect = m_protocol == Protocol::V4 &&
+                                    packet.type == PacketType::Disconnect && m_sockets.size() == 1;
         socket->onPacket(packet);
         if (lastDisconnect && m_sockets.isEmpty())
             close(); // the client left its last namespace
@@ -376,7 +388,7 @@ void Client::connectNamespace(const QString &name, const QJsonObject &auth,
                 return;
             if (!nsp) {
                 self->m_pendingConnects.remove(name);
-                self->refuse(name, error.value_or(ConnectError{QStringLiteral("Invalid namespace"), {}}));
+                self->refuse(name, error.value_or(ConnectError::invalidNamespace()));
                 return;
             }
             auto *socket = new Socket(self, nsp, self->socketId(name), auth, nspQuery);
@@ -394,6 +406,9 @@ void Client::connectNamespace(const QString &name, const QJsonObject &auth,
                     return;
                 }
                 Socket *s = guard.data();
+                // Only a namespace actually joined stops the connect timeout
+                // (as in socket.io): refused CONNECTs do not keep a session.
+                self->m_server->deadlines()->cancel(self->m_connectTimer);
                 self->m_sockets.insert(name, s);
                 s->onConnected();
                 Packet ack;
@@ -422,6 +437,8 @@ void Client::refuse(const QString &name, const ConnectError &error)
         if (!error.data.isUndefined() && !error.data.isNull())
             o.insert(QStringLiteral("data"), error.data);
         p.data = o;
+    } else if (error.structured) {
+        p.data = QJsonObject{{QStringLiteral("message"), error.message}};
     } else {
         p.data = error.data.isUndefined() || error.data.isNull() ? QJsonValue(error.message)
                                                                  : error.data;

@@ -29,7 +29,15 @@ class Socket;
 struct ConnectError
 {
     QString message;
-    QJsonValue data; // v5 only: optional extra data
+    QJsonValue data;         // v5: optional extra data; v4: replaces the message
+    bool structured = false; // v4: send {message} rather than the bare string
+
+    // The refusal of a namespace that does not exist: {"message":"Invalid
+    // namespace"} in both generations, as socket.io answers it.
+    static ConnectError invalidNamespace()
+    {
+        return {QStringLiteral("Invalid namespace"), QJsonValue(), true};
+    }
 };
 
 // Event arguments as on the wire: JSON with binary placeholders, and the
@@ -90,6 +98,8 @@ public:
     QString queryValue(const QString &key) const;
     // The combined query as a JSON object of strings.
     QJsonObject queryObject() const;
+    // v4: the query of the namespace CONNECT packet ("/nsp?a=1"), as an object.
+    QJsonObject connectQuery() const;
 
     void emit(const QString &event, const QJsonArray &args = {},
               const QList<QByteArray> &attachments = {});

@@ -15,6 +15,8 @@
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QPointer>
+#include <QTimer>
 
 #include <cstdio>
 
@@ -39,9 +41,25 @@ public:
 void setupNamespace(sio::Namespace *nsp, bool withHooks)
 {
     nsp->onConnection([](sio::Socket *socket) {
-        const QJsonObject auth =
-            socket->protocol() == sio::Protocol::V5 ? socket->auth() : socket->queryObject();
-        socket->emit(QStringLiteral("auth"), QJsonArray{auth});
+        // v5: the CONNECT payload; v4: the handshake query without the
+        // Engine.IO parameters (socket.io 2.x has no CONNECT payload).
+        QJsonObject auth = socket->auth();
+        if (socket->protocol() == sio::Protocol::V4) {
+            auth = socket->queryObject();
+            for (const char *k : {"EIO", "transport", "t", "sid", "b64", "j"})
+                auth.remove(QLatin1String(k));
+        }
+        // A few ms after the CONNECT reply, so that the test suites (which
+        // read one frame per TCP read) see the two packets separately.
+        if (socket->protocol() == sio::Protocol::V4) {
+            socket->emit(QStringLiteral("auth"), QJsonArray{auth});
+            return;
+        }
+        QPointer<sio::Socket> guard(socket);
+        QTimer::singleShot(3, socket, [guard, auth] {
+            if (guard)
+                guard->emit(QStringLiteral("auth"), QJsonArray{auth});
+        });
     });
     nsp->on(QStringLiteral("message"), [](sio::Socket *s, sio::Payload &p, sio::Ack) {
         s->emit(QStringLiteral("message-back"), p.args, p.attachments);
@@ -122,6 +140,7 @@ int main(int argc, char *argv[])
     eo.pingIntervalMs = 300;
     eo.pingTimeoutMs = 200;
     eo.maxPayload = 1000000;
+    eo.openPacketDelayMs = 3;
     eo.path = "/engine.io/";
     eio::Server rawEngine(eo, &deadlines);
     EchoHandler echo;
