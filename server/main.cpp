@@ -40,16 +40,18 @@ int main(int argc, char *argv[])
         std::fprintf(stdout, "%s\n", qPrintable(notice));
 
     qpush::Application application(config, std::get<QString>(password));
-    QString error;
-    if (!application.start(&error)) {
-        std::fprintf(stderr, "qpush-server: %s\n", qPrintable(error));
-        return 1;
-    }
-    std::fprintf(stdout, "qpush-server listening socket=%s:%u api=%s:%u store=%s\n",
-                 qPrintable(config.socket_ip), unsigned(application.socketPort()),
-                 qPrintable(config.single_port ? config.socket_ip : config.logic_ip),
-                 unsigned(application.apiPort()), qPrintable(config.store));
-    std::fflush(stdout);
+    application.start([&application, config](const QString &error) {
+        if (!error.isEmpty()) {
+            std::fprintf(stderr, "qpush-server: %s\n", qPrintable(error));
+            QCoreApplication::exit(1);
+            return;
+        }
+        std::fprintf(stdout, "qpush-server listening socket=%s:%u api=%s:%u store=%s\n",
+                     qPrintable(config.socket_ip), unsigned(application.socketPort()),
+                     qPrintable(config.single_port ? config.socket_ip : config.logic_ip),
+                     unsigned(application.apiPort()), qPrintable(config.store));
+        std::fflush(stdout);
+    });
 
     qpush::net::SignalWatcher signals;
     QObject::connect(&signals, &qpush::net::SignalWatcher::terminationRequested, &application,

@@ -2,11 +2,19 @@
 
 #include "logging.h"
 
+#include "api/restapi.h"
 #include "api/router.h"
+#include "callbacks/webhooks.h"
 #include "engineio/server.h"
 #include "net/httpserver.h"
+#include "push/gateway.h"
+#include "push/namespaceregistry.h"
+#include "push/offlineworker.h"
+#include "push/pushpipeline.h"
 #include "socketio/server.h"
+#include "store/sqlite/sqlitestore.h"
 
+#include <QHostInfo>
 #include <QTimer>
 
 namespace qpush {
@@ -33,12 +41,53 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     eo.allowWebSocket = m_config.transports.contains(QStringLiteral("websocket"));
     m_engine = std::make_unique<eio::Server>(eo, m_deadlines.get());
     m_io = std::make_unique<sio::Server>(m_engine.get());
-    // socket.io 2.x clients always join "/" implicitly; it carries no
-    // identity and no events (SPEC §2: "/" accepts no push clients).
-    m_io->of(QStringLiteral("/"));
+
+    m_settings = std::make_unique<push::Settings>();
+    push::Settings &s = *m_settings;
+    s.names.keyReg = QRegularExpression(m_config.key_reg);
+    s.names.namespaceMaxLength = m_config.namespace_max_length;
+    s.names.roomMaxLength = m_config.room_max_length;
+    s.names.useridMaxLength = m_config.userid_max_length;
+    s.names.uuidMaxLength = m_config.uuid_max_length;
+    s.roomActivityBroadcast = m_config.room_activity_broadcast;
+    s.workerMessageTimeoutMs = m_config.worker_message_timeout;
+    s.pushMessageExpireHours = m_config.push_message_expire;
+    s.pushMessageMaxExpireHours = m_config.push_message_max_expire;
+    s.pushMessageListMaxLimit = m_config.push_message_list_max_limit;
+    s.reportPushAckDetailMaxLimit = m_config.report_push_ack_detail_max_limit;
+    s.reportOnlineListMaxLimit = m_config.report_online_list_max_limit;
+    s.androidUnreadMessageListMaxLimit = m_config.android_unread_message_list_max_limit;
+    s.clientLegacyExpireHours = m_config.client_legacy_expire;
+    s.clientPushIntervalSeconds = m_config.client_push_interval;
+    s.system = QHostInfo::localHostName();
+    if (s.system.isEmpty())
+        s.system = QStringLiteral("qpush");
+    if (qEnvironmentVariableIsSet("QPUSHTEST_HOUR_MS")) // tests shorten expiry
+        s.hourMs = qEnvironmentVariableIntValue("QPUSHTEST_HOUR_MS");
+
+    store::SqliteOptions so;
+    so.path = m_config.sqlitePath();
+    m_store = std::make_unique<store::SqliteStore>(so);
+    m_webhooks = std::make_unique<callbacks::Webhooks>(m_config.callback_timeout);
+    m_registry = std::make_unique<push::NamespaceRegistry>(m_store.get());
+    m_gateway = std::make_unique<push::ClientGateway>(m_io.get(), m_registry.get(), m_store.get(),
+                                                      m_webhooks.get(), m_settings.get());
+    m_pipeline = std::make_unique<push::PushPipeline>(m_store.get(), m_registry.get(),
+                                                      m_gateway.get(), m_settings.get());
+    m_gateway->setPipeline(m_pipeline.get());
+    m_apns = std::make_unique<push::UnconfiguredApns>();
+    m_worker = std::make_unique<push::OfflineWorker>(m_store.get(), m_apns.get(), m_settings.get());
 
     m_router = std::make_unique<api::Router>();
-    buildApi();
+    m_router->get("/health", [](const api::Context &, api::Reply reply) {
+        reply.text(200, "text/plain; charset=utf-8", "hello");
+    });
+    m_router->get("/metrics", [this](const api::Context &, api::Reply reply) {
+        reply.text(200, "text/plain; version=0.0.4; charset=utf-8", metricsText());
+    });
+    m_restApi = std::make_unique<api::RestApi>(m_router.get(), m_registry.get(), m_gateway.get(),
+                                               m_pipeline.get(), m_store.get(), m_settings.get(),
+                                               m_config.admin_name, m_adminPassword);
 
     auto routeApi = [this](net::Responder responder, http::Request &request) {
         m_router->handle(std::move(responder), request);
@@ -54,15 +103,36 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     });
 }
 
-Application::~Application() = default;
-
-void Application::buildApi()
+Application::~Application()
 {
-    m_router->get("/health", [](const api::Context &, api::Reply reply) {
-        reply.text(200, "text/plain; charset=utf-8", "hello");
-    });
-    m_router->get("/metrics", [this](const api::Context &, api::Reply reply) {
-        reply.text(200, "text/plain; version=0.0.4; charset=utf-8", metricsText());
+    // Sessions and sockets go before the domain objects their hooks use.
+    m_clientHttp.reset();
+    m_io.reset();
+    m_engine.reset();
+}
+
+void Application::start(std::function<void(const QString &error)> done)
+{
+    QPointer<Application> self(this);
+    m_store->open([self, done](store::Result<store::Done> r) {
+        if (!self)
+            return;
+        if (!r)
+            return done(QStringLiteral("cannot open the store (%1): %2")
+                            .arg(self->m_config.store, r.error().toString()));
+        self->m_registry->load([self, done](store::Result<store::Done> loaded) {
+            if (!self)
+                return;
+            if (!loaded)
+                return done(QStringLiteral("cannot load namespaces: ") + loaded.error().toString());
+            QString error;
+            if (!self->listen(&error))
+                return done(error);
+            self->m_settings->socketPort = self->socketPort();
+            if (self->m_config.hasRole(Role::Worker))
+                self->m_worker->start();
+            done(QString());
+        });
     });
 }
 
@@ -79,10 +149,16 @@ QByteArray Application::metricsText() const
     gauge("qpush_socketio_clients", "Connected Socket.IO clients.", m_io->clientCount());
     gauge("qpush_timers_pending", "Deadlines pending in the shared timer queue.",
           m_deadlines->pendingCount());
+    out += "# HELP qpush_pushes_accepted_total Pushes accepted by this node.\n"
+           "# TYPE qpush_pushes_accepted_total counter\nqpush_pushes_accepted_total " +
+           QByteArray::number(m_pipeline->acceptedPushes()) + '\n';
+    out += "# HELP qpush_offline_jobs_completed_total Offline follow-up jobs completed.\n"
+           "# TYPE qpush_offline_jobs_completed_total counter\nqpush_offline_jobs_completed_total " +
+           QByteArray::number(m_worker->completedJobs()) + '\n';
     return out;
 }
 
-bool Application::start(QString *error)
+bool Application::listen(QString *error)
 {
     if (m_config.hasRole(Role::Socket)) {
         if (!m_clientHttp->listen(QHostAddress(m_config.socket_ip), m_config.socket_port)) {
@@ -125,6 +201,7 @@ void Application::shutdown()
     qCInfo(lcApp) << "shutting down:" << m_engine->sessionCount() << "sessions";
     m_clientHttp->stopListening();
     m_apiHttp->stopListening();
+    m_worker->stop();
     m_io->closeAll();
     // Give the close packets a moment to leave; polling sessions without a
     // parked poll get theirs on the next request or are dropped.

@@ -1,12 +1,13 @@
 // The composition root of qpush-server: builds every subsystem from the
-// Config, wires them together, listens on the client and API ports, and
-// shuts down gracefully.
+// Config, wires them together, opens the store, listens on the client and
+// API ports, and shuts down gracefully.
 #pragma once
 
 #include "app/config.h"
 
 #include <QObject>
 
+#include <functional>
 #include <memory>
 
 namespace qpush {
@@ -23,7 +24,22 @@ class Server;
 }
 namespace api {
 class Router;
+class RestApi;
+} // namespace api
+namespace store {
+class Store;
 }
+namespace callbacks {
+class Webhooks;
+}
+namespace push {
+struct Settings;
+class NamespaceRegistry;
+class ClientGateway;
+class PushPipeline;
+class OfflineWorker;
+class ApnsSender;
+} // namespace push
 
 class Application : public QObject
 {
@@ -32,9 +48,9 @@ public:
     Application(Config config, QString adminPassword, QObject *parent = nullptr);
     ~Application() override;
 
-    // Listens on the configured ports; returns false (with `error`) if a
-    // port cannot be bound.
-    bool start(QString *error);
+    // Opens the store, loads the namespaces and listens on the configured
+    // ports; `done` gets an empty string on success, else the reason.
+    void start(std::function<void(const QString &error)> done);
     quint16 socketPort() const;
     quint16 apiPort() const;
 
@@ -46,17 +62,26 @@ Q_SIGNALS:
     void finished();
 
 private:
-    void buildApi();
+    bool listen(QString *error);
     QByteArray metricsText() const;
 
     Config m_config;
     QString m_adminPassword;
+    std::unique_ptr<push::Settings> m_settings;
     std::unique_ptr<net::DeadlineQueue> m_deadlines;
+    std::unique_ptr<store::Store> m_store;
     std::unique_ptr<net::HttpServer> m_clientHttp;
     std::unique_ptr<net::HttpServer> m_apiHttp;
     std::unique_ptr<eio::Server> m_engine;
     std::unique_ptr<sio::Server> m_io;
+    std::unique_ptr<callbacks::Webhooks> m_webhooks;
+    std::unique_ptr<push::NamespaceRegistry> m_registry;
+    std::unique_ptr<push::ClientGateway> m_gateway;
+    std::unique_ptr<push::PushPipeline> m_pipeline;
+    std::unique_ptr<push::ApnsSender> m_apns;
+    std::unique_ptr<push::OfflineWorker> m_worker;
     std::unique_ptr<api::Router> m_router;
+    std::unique_ptr<api::RestApi> m_restApi;
     bool m_shuttingDown = false;
 };
 

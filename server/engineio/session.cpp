@@ -439,7 +439,9 @@ void Session::onClosed(const QString &reason, bool clientInitiated)
     QObject::disconnect(m_pollWatch);
     if (m_ws) {
         m_ws->setWebSocketHandler(nullptr);
-        if (!clientInitiated && m_ws->isOpen())
+        // (After close() during an upgrade, completeUpgrade already flushed
+        // the queued close packet onto the websocket.)
+        if (!clientInitiated && !m_closePacketQueued && m_ws->isOpen())
             writeWs(Packet::text(PacketType::Close));
         std::exchange(m_ws, nullptr)->closeWebSocket(ws::CloseCode::Normal);
     }

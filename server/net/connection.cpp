@@ -157,6 +157,7 @@ void Connection::processHttpInput()
         return;
     }
     http::Request request = m_parser.takeRequest();
+    request.peerAddress = peerAddress().toString().toLatin1();
     if (m_in.isEmpty())
         m_in = QByteArray(); // release the buffer of idle connections
     m_requestOutstanding = true;
@@ -257,14 +258,17 @@ void Connection::writeRaw(const QByteArray &bytes)
 {
     if (m_finished || m_lingering || bytes.isEmpty())
         return;
-    m_pendingBytes += bytes.size();
-    m_out.append(bytes);
+    // The limit is on the backlog the peer left unread, not on this write:
+    // one response larger than the limit (a poll carrying many queued
+    // packets) still goes to a client that reads.
     if (m_pendingBytes > m_limits.maxOutputBytes) {
         qCWarning(lcNet) << "client" << peerAddress() << "does not read;" << m_pendingBytes
                          << "bytes pending, cutting it off";
         abort();
         return;
     }
+    m_pendingBytes += bytes.size();
+    m_out.append(bytes);
     if (!m_writeNotifier || !m_writeNotifier->isEnabled())
         flush();
 }

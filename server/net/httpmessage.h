@@ -26,6 +26,7 @@ struct Request
     int minorVersion = 1; // HTTP/1.<minor>
     Headers headers;
     QByteArray body;
+    QByteArray peerAddress; // set by the connection, not parsed
 
     // First value of a header (name compared case-insensitively), or null.
     QByteArray header(QByteArrayView name) const;

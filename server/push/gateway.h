@@ -1,0 +1,103 @@
+// The client side of the push service (SPEC §3): who may connect to a
+// namespace (identity, namespace state, handshake callback), what happens on
+// connect (client info, rooms, `ok`, offline messages) and disconnect, the
+// client events (joinRoom, leaveRoom, info, apns, ackPush, push, sync), room
+// activity broadcasts, and the live (online) view of this node that pushes,
+// transfers and online reports use.
+#pragma once
+
+#include "namespaceregistry.h"
+#include "settings.h"
+
+#include "callbacks/webhooks.h"
+#include "socketio/server.h"
+#include "store/store.h"
+
+#include <QHash>
+#include <QObject>
+
+namespace qpush::push {
+
+class PushPipeline;
+
+// Per-socket domain state (kept in sio::Socket::data()).
+struct ConnectedClient
+{
+    QString clientId;
+    QString nsp;
+    QString userid;
+    QString uuid;
+    store::Platform platform = store::Platform::Web;
+    bool activityBroadcast = false;
+    QStringList callbackRooms;
+    qint64 lastClientPush = 0;
+};
+
+struct OnlineCounts
+{
+    qint64 clients = 0;
+    qint64 users = 0;
+    qint64 ios = 0;
+    qint64 android = 0;
+};
+
+class ClientGateway : public QObject
+{
+    Q_OBJECT
+public:
+    ClientGateway(sio::Server *io, NamespaceRegistry *registry, store::Store *store,
+                  callbacks::Webhooks *webhooks, const Settings *settings, QObject *parent = nullptr);
+    ~ClientGateway() override;
+
+    void setPipeline(PushPipeline *pipeline) { m_pipeline = pipeline; }
+
+    static ConnectedClient *clientOf(sio::Socket *socket);
+    sio::Socket *socketOf(const QString &clientId) const { return m_online.value(clientId); }
+
+    // Online sockets of a room in a namespace (excluding one client id).
+    qsizetype countOnline(const QString &nsp, const QString &room, const QString &exceptClient) const;
+    // Emits to a room's online sockets; returns how many it was written to.
+    qsizetype deliver(const QString &nsp, const QString &room, const QString &exceptClient,
+                      const QString &event, const QJsonArray &args);
+    // Moves online clients in/out of a room (transfer) and tells them.
+    void applyTransfer(const QString &nsp, const QStringList &clientIds, const QString &targetRoom,
+                       bool join, const QJsonObject &eventPayload);
+
+    // Online reports (this node's live view).
+    OnlineCounts roomOnline(const QString &nsp, const QString &room) const;
+    QJsonObject namespaceOnline(const QString &nsp, bool detail) const;
+
+    // Disconnects a namespace's clients, a batch per event-loop pass.
+    void disconnectNamespace(const QString &nsp);
+
+private:
+    void setupNamespace(sio::Namespace *nsp);
+    void authorize(sio::Socket *socket, std::function<void(std::optional<sio::ConnectError>)> next);
+    void onConnected(sio::Socket *socket);
+    void onDisconnected(sio::Socket *socket, const QString &reason);
+    void broadcastActivity(sio::Socket *socket, const QString &event, const QStringList &rooms,
+                           bool offline);
+
+    void onJoinRoom(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
+    void onLeaveRoom(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
+    void onInfo(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
+    void onApns(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
+    void onAckPush(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
+    void onPush(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
+    void onSync(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
+
+    sio::Server *m_io;
+    NamespaceRegistry *m_registry;
+    store::Store *m_store;
+    callbacks::Webhooks *m_webhooks;
+    const Settings *m_settings;
+    PushPipeline *m_pipeline = nullptr;
+    QHash<QString, sio::Socket *> m_online; // client id -> its socket on this node
+};
+
+// {status, msg} replies of client events.
+QJsonObject statusReply(int status, const QString &msg);
+QJsonObject errorReply(const DomainError &error);
+DomainError fromStoreError(const store::Error &error);
+
+} // namespace qpush::push

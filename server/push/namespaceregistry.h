@@ -1,0 +1,50 @@
+// The namespaces of this deployment, cached in memory (every connect, push
+// and REST call looks one up) and written through to the store. A save is in
+// effect on this node before its callback runs; other nodes learn of it
+// through the cluster bus (applyRemote).
+#pragma once
+
+#include "store/store.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+
+namespace qpush::push {
+
+class NamespaceRegistry : public QObject
+{
+    Q_OBJECT
+public:
+    explicit NamespaceRegistry(store::Store *store, QObject *parent = nullptr);
+
+    // Loads every namespace from the store.
+    void load(store::Callback<store::Done> done);
+
+    const store::NamespaceRecord *find(const QString &key) const;
+    QList<store::NamespaceRecord> all() const; // ordered by key
+
+    // Partial save (SPEC §10). `create` allows a new key.
+    void save(const QString &key, const QJsonObject &fields, const QString &clientIp, bool create,
+              store::Callback<store::NamespaceRecord> done);
+    // Deletes the namespace's data, and with `alsoNamespace` the record.
+    void remove(const QString &key, bool alsoNamespace, store::Callback<store::Done> done);
+
+    // A change made on another node (or reloaded): applied to the cache.
+    void applyRemote(const store::NamespaceRecord &record);
+    void applyRemoteRemoval(const QString &key);
+    void reload(const QString &key);
+
+Q_SIGNALS:
+    // The record of `key` changed (or was removed: find() returns null).
+    void changed(const QString &key);
+    // A save went through locally: the cluster bus tells the other nodes.
+    void savedLocally(const store::NamespaceRecord &record);
+    void removedLocally(const QString &key, bool alsoNamespace);
+
+private:
+    store::Store *m_store;
+    QHash<QString, store::NamespaceRecord> m_namespaces;
+};
+
+} // namespace qpush::push

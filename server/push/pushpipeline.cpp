@@ -1,0 +1,200 @@
+#include "pushpipeline.h"
+
+#include "json.h"
+#include "logging.h"
+
+#include <QDateTime>
+#include <QPointer>
+#include <QJsonDocument>
+
+namespace qpush::push {
+
+namespace {
+DomainError invalid(const QString &m) { return {DomainError::Invalid, m}; }
+} // namespace
+
+PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry,
+                           ClientGateway *gateway, const Settings *settings, QObject *parent)
+    : QObject(parent), m_store(store), m_registry(registry), m_gateway(gateway),
+      m_settings(settings)
+{
+}
+
+void PushPipeline::push(const QString &nsp, const QJsonObject &body,
+                        std::function<void(const PushOutcome &)> done)
+{
+    auto fail = [&done](DomainError e) { done(PushOutcome{std::move(e), 0, 0}); };
+    const store::NamespaceRecord *ns = m_registry->find(nsp);
+    if (!ns)
+        return fail({DomainError::NotFound, QStringLiteral("no such namespace")});
+    if (ns->offline)
+        return fail({DomainError::Forbidden, QStringLiteral("namespace is offline")});
+
+    // Validation in SPEC order; wrong JSON types are refused, never coerced.
+    const QJsonValue room = body.value(QStringLiteral("room"));
+    if (room.isUndefined() || room.isNull())
+        return fail(invalid(QStringLiteral("room is required")));
+    if (!room.isString())
+        return fail(invalid(QStringLiteral("room must be a string")));
+    if (auto err = m_settings->names.check(NameRules::Kind::Room, room.toString()))
+        return fail(invalid(*err));
+    const QJsonValue pushData = body.value(QStringLiteral("pushData"));
+    if (pushData.isUndefined() || pushData.isNull())
+        return fail(invalid(QStringLiteral("pushData is required")));
+    if (!pushData.isObject())
+        return fail(invalid(QStringLiteral("pushData must be an object")));
+    const QJsonValue apnsName = body.value(QStringLiteral("apnsName"));
+    if (!apnsName.isUndefined() && !apnsName.isNull() && !apnsName.isString())
+        return fail(invalid(QStringLiteral("apnsName must be a string")));
+    const QJsonValue leaveMessage = body.value(QStringLiteral("leaveMessage"));
+    if (!leaveMessage.isUndefined() && !leaveMessage.isNull() && !leaveMessage.isBool())
+        return fail(invalid(QStringLiteral("leaveMessage must be a boolean")));
+    const QJsonValue except = body.value(QStringLiteral("except"));
+    if (!except.isUndefined() && !except.isNull() && !except.isString())
+        return fail(invalid(QStringLiteral("except must be a string (a client id)")));
+    const QJsonValue expire = body.value(QStringLiteral("expire"));
+    int expireHours = m_settings->pushMessageExpireHours;
+    if (!expire.isUndefined() && !expire.isNull()) {
+        if (!expire.isDouble())
+            return fail(invalid(QStringLiteral("expire must be a number of hours")));
+        const double e = expire.toDouble();
+        if (e < 1 || e > m_settings->pushMessageMaxExpireHours || e != std::floor(e))
+            return fail(invalid(QStringLiteral("expire must be a whole number from 1 to %1")
+                                    .arg(m_settings->pushMessageMaxExpireHours)));
+        expireHours = int(e);
+    }
+    const QJsonValue extra = body.value(QStringLiteral("extra"));
+    if (!extra.isUndefined() && !extra.isNull() && !extra.isString())
+        return fail(invalid(QStringLiteral("extra must be a string")));
+
+    const bool lost = extra.toString() == u"lost";
+    store::PushRecord record;
+    record.nsp = nsp;
+    record.room = room.toString();
+    record.pushData = QJsonDocument(pushData.toObject()).toJson(QJsonDocument::Compact);
+    record.sendDate = QDateTime::currentMSecsSinceEpoch();
+    record.leaveMessage = leaveMessage.toBool(false);
+    record.apnsName = apnsName.toString();
+    record.extra = extra.toString();
+    record.exceptClient = except.toString();
+    record.ttlMs = expireHours * m_settings->hourMs;
+    record.recentLimit = m_settings->pushMessageListMaxLimit;
+    record.offlineLimit = m_settings->androidUnreadMessageListMaxLimit;
+    record.onlineClientCount =
+        lost ? 0 : int(m_gateway->countOnline(nsp, record.room, record.exceptClient));
+    if (record.leaveMessage) {
+        // Durable follow-up: the store writes the job in the push's batch and
+        // fills in the message id (empty payload).
+        store::JobSpec job;
+        job.nsp = nsp;
+        job.kind = QStringLiteral("offline");
+        job.dueAt = record.sendDate + m_settings->workerMessageTimeoutMs;
+        record.followUp = job;
+    }
+
+    QPointer<PushPipeline> self(this);
+    m_store->savePush(record, [self, record, lost, done](store::Result<store::PushSaved> r) {
+        if (!self)
+            return;
+        if (!r)
+            return done(PushOutcome{fromStoreError(r.error()), 0, 0});
+        ++self->m_accepted;
+        store::PushMessage m;
+        m.id = r.value().id;
+        m.nsp = record.nsp;
+        m.room = record.room;
+        m.pushData = record.pushData;
+        m.sendDate = record.sendDate;
+        m.serverNum = r.value().serverNum;
+        m.leaveMessage = record.leaveMessage;
+        m.apnsName = record.apnsName;
+        m.extra = record.extra;
+        m.exceptClient = record.exceptClient;
+        if (!lost)
+            self->deliverLocal(m);
+        done(PushOutcome{std::nullopt, m.id, record.onlineClientCount});
+    });
+}
+
+qsizetype PushPipeline::deliverLocal(const store::PushMessage &message)
+{
+    return m_gateway->deliver(message.nsp, message.room, message.exceptClient,
+                              QStringLiteral("push"), {messageToJson(message)});
+}
+
+void PushPipeline::acknowledge(const QString &nsp, qint64 id, const QString &clientId,
+                               std::function<void(std::optional<DomainError>)> done)
+{
+    m_store->recordAck(nsp, id, clientId, [done](store::Result<store::AckOutcome> r) {
+        // Unknown or expired ids, and clients that were not targets, are ignored.
+        if (!r && r.error().code != store::ErrorCode::NotFound)
+            return done(fromStoreError(r.error()));
+        done(std::nullopt);
+    });
+}
+
+void PushPipeline::sync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
+                        std::function<void(std::variant<QJsonObject, DomainError>)> done)
+{
+    m_store->roomSync(nsp, room, clientNum, fetch, m_settings->pushMessageListMaxLimit,
+                      [clientNum, fetch, done](store::Result<store::SyncResult> r) {
+                          if (!r)
+                              return done(fromStoreError(r.error()));
+                          QJsonArray list;
+                          if (fetch && clientNum < r.value().serverNum)
+                              for (const store::PushMessage &m : r.value().messages)
+                                  list.append(messageToJson(m));
+                          done(QJsonObject{{QStringLiteral("status"), 200},
+                                           {QStringLiteral("msg"), QStringLiteral("ok")},
+                                           {QStringLiteral("serverNum"), double(r.value().serverNum)},
+                                           {QStringLiteral("msgList"), list}});
+                      });
+}
+
+void PushPipeline::transfer(const QString &nsp, const QJsonObject &body,
+                            std::function<void(std::optional<DomainError>)> done)
+{
+    const store::NamespaceRecord *ns = m_registry->find(nsp);
+    if (!ns)
+        return done(DomainError{DomainError::NotFound, QStringLiteral("no such namespace")});
+    if (ns->offline)
+        return done(DomainError{DomainError::Forbidden, QStringLiteral("namespace is offline")});
+    const QJsonValue sources = body.value(QStringLiteral("sourceRooms"));
+    if (!sources.isArray() || sources.toArray().isEmpty())
+        return done(invalid(QStringLiteral("sourceRooms must be a non-empty array of rooms")));
+    QStringList sourceRooms;
+    for (const QJsonValue &v : sources.toArray()) {
+        if (!v.isString())
+            return done(invalid(QStringLiteral("sourceRooms must hold strings")));
+        if (auto err = m_settings->names.check(NameRules::Kind::Room, v.toString()))
+            return done(invalid(*err));
+        sourceRooms.append(v.toString());
+    }
+    const QJsonValue target = body.value(QStringLiteral("targetRoom"));
+    if (!target.isString())
+        return done(invalid(QStringLiteral("targetRoom must be a string")));
+    if (auto err = m_settings->names.check(NameRules::Kind::Room, target.toString()))
+        return done(invalid(*err));
+    const QJsonValue type = body.value(QStringLiteral("type"));
+    if (type != QJsonValue(QStringLiteral("join")) && type != QJsonValue(QStringLiteral("leave")))
+        return done(invalid(QStringLiteral("type must be \"join\" or \"leave\"")));
+    const bool join = type.toString() == u"join";
+    QPointer<PushPipeline> self(this);
+    m_store->transfer(nsp, sourceRooms, target.toString(),
+                      join ? store::TransferKind::Join : store::TransferKind::Leave,
+                      [self, nsp, sourceRooms, target, type, join, done](store::Result<QStringList> r) {
+                          if (!self)
+                              return;
+                          if (!r)
+                              return done(fromStoreError(r.error()));
+                          const QJsonObject payload{
+                              {QStringLiteral("sourceRooms"), QJsonArray::fromStringList(sourceRooms)},
+                              {QStringLiteral("targetRoom"), target},
+                              {QStringLiteral("type"), type},
+                              {QStringLiteral("namespace"), nsp}};
+                          self->m_gateway->applyTransfer(nsp, r.value(), target.toString(), join, payload);
+                          done(std::nullopt);
+                      });
+}
+
+} // namespace qpush::push

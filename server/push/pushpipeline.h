@@ -1,0 +1,57 @@
+// The data plane (SPEC §4 push/transfer, §7): validates a push, stores it
+// with its report in one batch (the store assigns the global id and the
+// room's serverNum), delivers it live to the room's online clients (encoded
+// once), schedules the durable offline/APNs follow-up, counts receipts, and
+// answers sync and transfer.
+#pragma once
+
+#include "gateway.h"
+#include "settings.h"
+
+#include "store/store.h"
+
+#include <QObject>
+
+#include <variant>
+
+namespace qpush::push {
+
+struct PushOutcome
+{
+    std::optional<DomainError> error;
+    qint64 id = 0;
+    qint64 expectAckCount = 0;
+};
+
+class PushPipeline : public QObject
+{
+    Q_OBJECT
+public:
+    PushPipeline(store::Store *store, NamespaceRegistry *registry, ClientGateway *gateway,
+                 const Settings *settings, QObject *parent = nullptr);
+
+    // A push from the REST API or a client (SPEC §4 fields).
+    void push(const QString &nsp, const QJsonObject &body,
+              std::function<void(const PushOutcome &)> done);
+    void acknowledge(const QString &nsp, qint64 id, const QString &clientId,
+                     std::function<void(std::optional<DomainError>)> done);
+    void sync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
+              std::function<void(std::variant<QJsonObject, DomainError>)> done);
+    void transfer(const QString &nsp, const QJsonObject &body,
+                  std::function<void(std::optional<DomainError>)> done);
+
+    // Delivery of a stored push to this node's online clients (called for
+    // local pushes, and by the cluster bus for pushes of other nodes).
+    qsizetype deliverLocal(const store::PushMessage &message);
+
+    qint64 acceptedPushes() const { return m_accepted; }
+
+private:
+    store::Store *m_store;
+    NamespaceRegistry *m_registry;
+    ClientGateway *m_gateway;
+    const Settings *m_settings;
+    qint64 m_accepted = 0;
+};
+
+} // namespace qpush::push

@@ -1,0 +1,53 @@
+// The configuration the push domain reads (a slice of app::Config, so the
+// domain does not depend on the application layer).
+#pragma once
+
+#include "shared/namerules.h"
+
+#include <QString>
+
+namespace qpush::push {
+
+struct Settings
+{
+    NameRules names;
+    bool roomActivityBroadcast = true;
+    int workerMessageTimeoutMs = 5000;
+    int pushMessageExpireHours = 1;
+    int pushMessageMaxExpireHours = 10;
+    int pushMessageListMaxLimit = 1000;
+    int reportPushAckDetailMaxLimit = 1000;
+    int reportOnlineListMaxLimit = 1000;
+    int androidUnreadMessageListMaxLimit = 100;
+    int clientLegacyExpireHours = 240;
+    int clientPushIntervalSeconds = 1;
+    QString system;       // host name shown in `ok`
+    quint16 socketPort = 0; // shown in `ok`
+    qint64 hourMs = 3600 * 1000; // tests shorten the hour to test expiry
+};
+
+// Errors of the domain; the REST layer maps them to HTTP statuses and the
+// client events to {status, msg}.
+struct DomainError
+{
+    enum Kind { Invalid, Unauthorized, Forbidden, NotFound, Conflict, RateLimited, Unavailable,
+                Internal };
+    Kind kind = Internal;
+    QString message;
+    int status() const
+    {
+        switch (kind) {
+        case Invalid: return 400;
+        case Unauthorized: return 401;
+        case Forbidden: return 403;
+        case NotFound: return 404;
+        case Conflict: return 409;
+        case RateLimited: return 429;
+        case Unavailable: return 503;
+        case Internal: return 500;
+        }
+        return 500;
+    }
+};
+
+} // namespace qpush::push

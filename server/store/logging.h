@@ -1,0 +1,5 @@
+#pragma once
+#include <QLoggingCategory>
+Q_DECLARE_LOGGING_CATEGORY(lcStore)
+Q_DECLARE_LOGGING_CATEGORY(lcStoreSqlite)
+Q_DECLARE_LOGGING_CATEGORY(lcStoreRedis)

@@ -1,0 +1,417 @@
+#include "redisscripts.h"
+
+namespace qpush::store {
+
+namespace {
+
+// Helpers prepended to scripts that need them.
+const char kNow[] = R"lua(
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+)lua";
+
+const char kAddOffline[] = R"lua(
+local function addOffline(base, cid, id, expireAt, limit, now)
+  local k = base .. 'o:' .. cid
+  redis.call('ZADD', k, id, id)
+  if limit <= 0 then
+    redis.call('DEL', k)
+    return
+  end
+  redis.call('ZREMRANGEBYRANK', k, 0, -limit - 1)
+  local want = expireAt - now
+  if redis.call('PTTL', k) < want then redis.call('PEXPIRE', k, want) end
+end
+)lua";
+
+const char kDnd[] = R"lua(
+local function editDnd(cur, adds, removes)
+  local list, seen = {}, {}
+  for item in string.gmatch(cur or '', '[^,]+') do
+    if not seen[item] then list[#list + 1] = item; seen[item] = true end
+  end
+  for _, a in ipairs(adds) do
+    if a ~= '' and not seen[a] then list[#list + 1] = a; seen[a] = true end
+  end
+  local rm = {}
+  for _, r in ipairs(removes) do rm[r] = true end
+  local out = {}
+  for _, x in ipairs(list) do if not rm[x] then out[#out + 1] = x end end
+  return table.concat(out, ',')
+end
+local function splitArgs(from, n)
+  local adds, removes = {}, {}
+  for i = from, from + n - 1 do adds[#adds + 1] = ARGV[i] end
+  for i = from + n, #ARGV do removes[#removes + 1] = ARGV[i] end
+  return adds, removes
+end
+)lua";
+
+const char kMembers[] = R"lua(
+local PLATFORMS = {'web', 'ios', 'android'}
+local function roomMembers(base, room)
+  local out = {}
+  for _, p in ipairs(PLATFORMS) do
+    for _, cid in ipairs(redis.call('SMEMBERS', base .. 'r:' .. room .. ':' .. p)) do
+      out[#out + 1] = {cid, p}
+    end
+  end
+  return out
+end
+)lua";
+
+// KEYS: m:<id> msgs mexp rn:<room> rm:<room> st:m st:h st:d jobs jseq
+// ARGV: base id ttl nsp room data sendDate lm apnsName extra except online
+//       recentLimit offlineLimit jobKind jobPayload jobDue offline-cids...
+const char kPush[] = R"lua(
+local base, id, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local now = nowMs()
+local expireAt = now + ttl
+local serverNum = redis.call('INCR', KEYS[4]) - 1
+redis.call('HSET', KEYS[1], 'id', id, 'nsp', ARGV[4], 'room', ARGV[5], 'data', ARGV[6], 'sd', ARGV[7],
+  'sn', serverNum, 'lm', ARGV[8], 'an', ARGV[9], 'ex', ARGV[10], 'exc', ARGV[11], 'exp', expireAt,
+  'oc', ARGV[12], 'ac', 0, 'ai', 0, 'aa', 0, 'aw', 0, 'pc', 0, 'ps', 0, 'pe', '', 'res', '')
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], id, id)
+redis.call('ZADD', KEYS[3], expireAt, id)
+redis.call('ZADD', KEYS[5], serverNum, id)
+redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -tonumber(ARGV[13]) - 1)
+local statTtl = {120000, 7200000, 172800000}
+for i = 6, 8 do
+  if redis.call('INCR', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], statTtl[i - 5]) end
+end
+local limit = tonumber(ARGV[14])
+for i = 19, #ARGV do addOffline(base, ARGV[i], id, expireAt, limit, now) end
+if ARGV[15] ~= '' then
+  local jid = redis.call('INCR', KEYS[10])
+  redis.call('HSET', base .. 'j:' .. jid, 'kind', ARGV[15], 'payload', ARGV[16], 'due', ARGV[18], 'att', 0)
+  redis.call('ZADD', KEYS[9], ARGV[18], jid)
+end
+return {serverNum, expireAt}
+)lua";
+
+// KEYS: m:<id> a:<id> o:<cid>   ARGV: cid platformField platformName id
+const char kAck[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local added = redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[3])
+if added == 1 then
+  redis.call('HINCRBY', KEYS[1], 'ac', 1)
+  redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
+redis.call('ZREM', KEYS[3], ARGV[4])
+return added
+)lua";
+
+// KEYS: m:<id>   ARGV: tried succeeded env result
+const char kApns[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+redis.call('HINCRBY', KEYS[1], 'pc', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'ps', ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'pe', ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'res', ARGV[4]) end
+return 1
+)lua";
+
+// KEYS: msgs   ARGV: base offset size
+const char kListReports[] = R"lua(
+local base, offset, size = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local out, skipped, pos = {}, 0, 0
+while #out < size do
+  local ids = redis.call('ZREVRANGE', KEYS[1], pos, pos + 199)
+  if #ids == 0 then break end
+  pos = pos + #ids
+  for _, id in ipairs(ids) do
+    local h = redis.call('HGETALL', base .. 'm:' .. id)
+    if #h == 0 then
+      redis.call('ZREM', KEYS[1], id)
+      pos = pos - 1
+    elseif skipped < offset then
+      skipped = skipped + 1
+    else
+      out[#out + 1] = h
+      if #out >= size then break end
+    end
+  end
+end
+return out
+)lua";
+
+// KEYS: m:<id> a:<id>   ARGV: base
+const char kPending[] = R"lua(
+local base = ARGV[1]
+local room = redis.call('HGET', KEYS[1], 'room')
+if not room then return -1 end
+local exc = redis.call('HGET', KEYS[1], 'exc')
+local out = {}
+for _, p in ipairs({'ios', 'android'}) do
+  for _, cid in ipairs(redis.call('SMEMBERS', base .. 'r:' .. room .. ':' .. p)) do
+    if cid ~= exc and redis.call('HEXISTS', KEYS[2], cid) == 0 then
+      local ck = base .. 'c:' .. cid
+      local lm = redis.call('HGET', ck, 'lm')
+      if lm and lm ~= '0' then
+        out[#out + 1] = {cid, redis.call('HGETALL', ck)}
+      end
+    end
+  end
+end
+return out
+)lua";
+
+// KEYS: c:<cid> clients   ARGV: cid userid platform uuid mask lct ldt ud mob sys tok lm dnd
+const char kUpdateClient[] = R"lua(
+local k = KEYS[1]
+if redis.call('EXISTS', k) == 0 then
+  redis.call('HSET', k, 'userid', ARGV[2], 'plat', ARGV[3], 'uuid', ARGV[4], 'fct', 0, 'lct', 0, 'ldt', 0,
+    'ud', 0, 'mob', '', 'sys', '', 'tok', '', 'dnd', '', 'lm', 1)
+end
+local mask = ARGV[5]
+local function has(i) return string.sub(mask, i, i) == '1' end
+if has(1) then
+  redis.call('HSET', k, 'lct', ARGV[6], 'lm', 1)
+  if tonumber(redis.call('HGET', k, 'fct')) == 0 then redis.call('HSET', k, 'fct', ARGV[6]) end
+end
+local fields = {'ldt', 'ud', 'mob', 'sys', 'tok', 'lm', 'dnd'}
+for i = 2, 8 do
+  if has(i) then redis.call('HSET', k, fields[i - 1], ARGV[5 + i]) end
+end
+local t = redis.call('HMGET', k, 'fct', 'lct', 'ldt', 'ud')
+local seen = 0
+for _, v in ipairs(t) do
+  local n = tonumber(v) or 0
+  if n > seen then seen = n end
+end
+redis.call('ZADD', KEYS[2], seen, ARGV[1])
+return redis.call('HGETALL', k)
+)lua";
+
+// KEYS: c:<cid>   ARGV: nAdd adds... removes...
+const char kEditClientDnd[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local adds, removes = splitArgs(2, tonumber(ARGV[1]))
+local v = editDnd(redis.call('HGET', KEYS[1], 'dnd'), adds, removes)
+redis.call('HSET', KEYS[1], 'dnd', v)
+return v
+)lua";
+
+// KEYS: cr:<cid>   ARGV: base cid platform rooms...
+const char kJoin[] = R"lua(
+for i = 4, #ARGV do
+  redis.call('SADD', KEYS[1], ARGV[i])
+  redis.call('SADD', ARGV[1] .. 'r:' .. ARGV[i] .. ':' .. ARGV[3], ARGV[2])
+end
+return 1
+)lua";
+
+const char kLeave[] = R"lua(
+for i = 4, #ARGV do
+  redis.call('SREM', KEYS[1], ARGV[i])
+  redis.call('SREM', ARGV[1] .. 'r:' .. ARGV[i] .. ':' .. ARGV[3], ARGV[2])
+end
+return 1
+)lua";
+
+// KEYS: clients (routing)   ARGV: base kind(join|leave) target sources...
+const char kTransfer[] = R"lua(
+local base, join, target = ARGV[1], ARGV[2] == 'join', ARGV[3]
+local members = {}
+for i = 4, #ARGV do
+  for _, m in ipairs(roomMembers(base, ARGV[i])) do members[m[1]] = m[2] end
+end
+local changed = {}
+for cid, p in pairs(members) do
+  local n
+  if join then
+    n = redis.call('SADD', base .. 'r:' .. target .. ':' .. p, cid)
+    redis.call('SADD', base .. 'cr:' .. cid, target)
+  else
+    n = redis.call('SREM', base .. 'r:' .. target .. ':' .. p, cid)
+    redis.call('SREM', base .. 'cr:' .. cid, target)
+  end
+  if n == 1 then changed[#changed + 1] = cid end
+end
+return changed
+)lua";
+
+// KEYS: clients (routing)   ARGV: base room value
+const char kRoomLeaveMessage[] = R"lua(
+local n = 0
+for _, m in ipairs(roomMembers(ARGV[1], ARGV[2])) do
+  local ck = ARGV[1] .. 'c:' .. m[1]
+  if redis.call('EXISTS', ck) == 1 then
+    redis.call('HSET', ck, 'lm', ARGV[3])
+    n = n + 1
+  end
+end
+return n
+)lua";
+
+// KEYS: clients (routing)   ARGV: base room nAdd adds... removes...
+const char kRoomDnd[] = R"lua(
+local adds, removes = splitArgs(4, tonumber(ARGV[3]))
+local n = 0
+for _, m in ipairs(roomMembers(ARGV[1], ARGV[2])) do
+  local ck = ARGV[1] .. 'c:' .. m[1]
+  if redis.call('EXISTS', ck) == 1 then
+    redis.call('HSET', ck, 'dnd', editDnd(redis.call('HGET', ck, 'dnd'), adds, removes))
+    n = n + 1
+  end
+end
+return n
+)lua";
+
+// KEYS: clients (routing)   ARGV: base rooms...   -> {web, ios, android} per room
+const char kRoomCounts[] = R"lua(
+local out = {}
+for i = 2, #ARGV do
+  local c = {}
+  for _, p in ipairs(PLATFORMS) do c[#c + 1] = redis.call('SCARD', ARGV[1] .. 'r:' .. ARGV[i] .. ':' .. p) end
+  out[#out + 1] = c
+end
+return out
+)lua";
+
+// KEYS: clients   ARGV: base cutoff
+const char kLegacy[] = R"lua(
+local base = ARGV[1]
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
+for _, cid in ipairs(ids) do
+  for _, room in ipairs(redis.call('SMEMBERS', base .. 'cr:' .. cid)) do
+    for _, p in ipairs(PLATFORMS) do redis.call('SREM', base .. 'r:' .. room .. ':' .. p, cid) end
+  end
+  redis.call('DEL', base .. 'c:' .. cid, base .. 'cr:' .. cid, base .. 'o:' .. cid)
+  redis.call('ZREM', KEYS[1], cid)
+end
+return ids
+)lua";
+
+// KEYS: rn:<room> rm:<room>   ARGV: base clientNum fetch limit
+const char kSync[] = R"lua(
+local serverNum = tonumber(redis.call('GET', KEYS[1]) or '0')
+local out = {}
+local clientNum, limit = tonumber(ARGV[2]), tonumber(ARGV[4])
+if ARGV[3] == '1' and clientNum < serverNum and limit > 0 then
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], math.max(clientNum, 0), '+inf')) do
+    local h = redis.call('HGETALL', ARGV[1] .. 'm:' .. id)
+    if #h == 0 then
+      redis.call('ZREM', KEYS[2], id)
+    else
+      out[#out + 1] = h
+      if #out >= limit then break end
+    end
+  end
+end
+return {serverNum, out}
+)lua";
+
+// KEYS: m:<id>   ARGV: base id limit cids...
+const char kAddOfflineScript[] = R"lua(
+local expireAt = tonumber(redis.call('HGET', KEYS[1], 'exp'))
+if not expireAt then return -1 end
+local now = nowMs()
+for i = 4, #ARGV do addOffline(ARGV[1], ARGV[i], tonumber(ARGV[2]), expireAt, tonumber(ARGV[3]), now) end
+return 1
+)lua";
+
+// KEYS: o:<cid>   ARGV: base
+const char kOffline[] = R"lua(
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local h = redis.call('HGETALL', ARGV[1] .. 'm:' .. id)
+  if #h == 0 then redis.call('ZREM', KEYS[1], id) else out[#out + 1] = h end
+end
+return out
+)lua";
+
+// KEYS: jobs jseq   ARGV: base kind payload due
+const char kJobEnqueue[] = R"lua(
+local jid = redis.call('INCR', KEYS[2])
+redis.call('HSET', ARGV[1] .. 'j:' .. jid, 'kind', ARGV[2], 'payload', ARGV[3], 'due', ARGV[4], 'att', 0)
+redis.call('ZADD', KEYS[1], ARGV[4], jid)
+return jid
+)lua";
+
+// KEYS: jobs   ARGV: base now max lease
+const char kJobClaim[] = R"lua(
+local now, lease = tonumber(ARGV[2]), tonumber(ARGV[4])
+local out = {}
+for _, jid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))) do
+  local jk = ARGV[1] .. 'j:' .. jid
+  if redis.call('EXISTS', jk) == 1 then
+    redis.call('ZADD', KEYS[1], now + lease, jid)
+    redis.call('HINCRBY', jk, 'att', 1)
+    local h = redis.call('HGETALL', jk)
+    h[#h + 1] = 'id'
+    h[#h + 1] = jid
+    out[#out + 1] = h
+  else
+    redis.call('ZREM', KEYS[1], jid)
+  end
+end
+return out
+)lua";
+
+// KEYS: jobs j:<id>   ARGV: id
+const char kJobComplete[] = R"lua(
+redis.call('DEL', KEYS[2])
+return redis.call('ZREM', KEYS[1], ARGV[1])
+)lua";
+
+// KEYS: mexp msgs   ARGV: now
+const char kSweep[] = R"lua(
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1000)
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
+end
+return #ids
+)lua";
+
+RedisScript make(std::initializer_list<const char *> parts)
+{
+    QByteArray body;
+    for (const char *p : parts)
+        body += p;
+    return RedisScript::fromBody(body);
+}
+
+} // namespace
+
+RedisScripts RedisScripts::build()
+{
+    return RedisScripts{
+        make({kNow, kAddOffline, kPush}),
+        make({kAck}),
+        make({kApns}),
+        make({kListReports}),
+        make({kPending}),
+        make({kUpdateClient}),
+        make({kDnd, kEditClientDnd}),
+        make({kJoin}),
+        make({kLeave}),
+        make({kMembers, kTransfer}),
+        make({kMembers, kRoomLeaveMessage}),
+        make({kDnd, kMembers, kRoomDnd}),
+        make({kMembers, kRoomCounts}),
+        make({kMembers, kLegacy}),
+        make({kSync}),
+        make({kNow, kAddOffline, kAddOfflineScript}),
+        make({kOffline}),
+        make({kJobEnqueue}),
+        make({kJobClaim}),
+        make({kJobComplete}),
+        make({kSweep}),
+    };
+}
+
+QList<RedisScript> RedisScripts::all() const
+{
+    return {push, ack, apnsResult, listReports, pending, updateClient, editClientDnd, join, leave, transfer,
+            roomLeaveMessage, roomDnd, roomCounts, legacy, sync, addOffline, offline, jobEnqueue, jobClaim,
+            jobComplete, sweep};
+}
+
+} // namespace qpush::store

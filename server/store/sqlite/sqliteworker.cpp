@@ -1,0 +1,403 @@
+#include "sqliteworker.h"
+
+#include "../logging.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QMutexLocker>
+#include <QSqlError>
+#include <QThread>
+#include <QTimer>
+#include <QUuid>
+#include <QVariant>
+
+namespace qpush::store {
+
+namespace {
+
+// Migration N brings the schema from version N to N+1. Never edit a released
+// step: append a new one.
+const char *const kMigrationV1[] = {
+    "CREATE TABLE sequences(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+    "INSERT INTO sequences(name, value) VALUES('message', 0), ('job', 0)",
+    "CREATE TABLE namespaces(key TEXT PRIMARY KEY, doc BLOB NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE clients(id TEXT PRIMARY KEY, nsp TEXT NOT NULL, userid TEXT NOT NULL,"
+    " platform INTEGER NOT NULL, uuid TEXT NOT NULL, first_connect INTEGER NOT NULL DEFAULT 0,"
+    " last_connect INTEGER NOT NULL DEFAULT 0, last_disconnect INTEGER NOT NULL DEFAULT 0,"
+    " update_date INTEGER NOT NULL DEFAULT 0, mobile TEXT NOT NULL DEFAULT '',"
+    " system TEXT NOT NULL DEFAULT '', device_token TEXT NOT NULL DEFAULT '',"
+    " no_send_apns TEXT NOT NULL DEFAULT '', leave_message INTEGER NOT NULL DEFAULT 1,"
+    " last_seen INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
+    "CREATE INDEX clients_seen ON clients(nsp, last_seen)",
+    "CREATE TABLE members(nsp TEXT NOT NULL, room TEXT NOT NULL, client_id TEXT NOT NULL,"
+    " platform INTEGER NOT NULL, PRIMARY KEY(nsp, room, client_id)) WITHOUT ROWID",
+    "CREATE INDEX members_client ON members(client_id)",
+    "CREATE TABLE messages(id INTEGER PRIMARY KEY, nsp TEXT NOT NULL, room TEXT NOT NULL,"
+    " push_data BLOB NOT NULL, send_date INTEGER NOT NULL, server_num INTEGER NOT NULL,"
+    " leave_message INTEGER NOT NULL, apns_name TEXT NOT NULL, extra TEXT NOT NULL,"
+    " except_client TEXT NOT NULL, expire_at INTEGER NOT NULL, online_count INTEGER NOT NULL,"
+    " ack_count INTEGER NOT NULL DEFAULT 0, ack_ios INTEGER NOT NULL DEFAULT 0,"
+    " ack_android INTEGER NOT NULL DEFAULT 0, ack_web INTEGER NOT NULL DEFAULT 0,"
+    " apns_count INTEGER NOT NULL DEFAULT 0, apns_success INTEGER NOT NULL DEFAULT 0,"
+    " apns_env TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '')",
+    "CREATE INDEX messages_nsp ON messages(nsp, id)",
+    "CREATE INDEX messages_room ON messages(nsp, room, server_num)",
+    "CREATE INDEX messages_expire ON messages(expire_at)",
+    "CREATE TABLE acks(msg_id INTEGER NOT NULL, client_id TEXT NOT NULL, platform INTEGER NOT NULL,"
+    " PRIMARY KEY(msg_id, client_id)) WITHOUT ROWID",
+    "CREATE TABLE room_counters(nsp TEXT NOT NULL, room TEXT NOT NULL, server_num INTEGER NOT NULL,"
+    " PRIMARY KEY(nsp, room)) WITHOUT ROWID",
+    "CREATE TABLE offline(client_id TEXT NOT NULL, msg_id INTEGER NOT NULL, nsp TEXT NOT NULL,"
+    " expire_at INTEGER NOT NULL, PRIMARY KEY(client_id, msg_id)) WITHOUT ROWID",
+    "CREATE INDEX offline_expire ON offline(expire_at)",
+    "CREATE TABLE stats(nsp TEXT NOT NULL, bucket TEXT NOT NULL, count INTEGER NOT NULL,"
+    " expire_at INTEGER NOT NULL, PRIMARY KEY(nsp, bucket)) WITHOUT ROWID",
+    "CREATE INDEX stats_expire ON stats(expire_at)",
+    "CREATE TABLE jobs(id INTEGER PRIMARY KEY, nsp TEXT NOT NULL, kind TEXT NOT NULL,"
+    " payload BLOB NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)",
+    "CREATE INDEX jobs_due ON jobs(due_at)",
+    "CREATE INDEX jobs_nsp ON jobs(nsp)",
+};
+
+struct Migration
+{
+    const char *const *begin;
+    const char *const *end;
+};
+
+const Migration kMigrations[] = {
+    {std::begin(kMigrationV1), std::end(kMigrationV1)},
+};
+constexpr int kSchemaVersion = int(std::size(kMigrations));
+
+} // namespace
+
+// ---------------------------------------------------------------- SqliteDb
+
+QSqlQuery &SqliteDb::prepare(const QString &sql)
+{
+    auto it = m_cache.find(sql);
+    if (it == m_cache.end()) {
+        QSqlQuery q(m_db);
+        q.setForwardOnly(true);
+        if (!q.prepare(sql))
+            qCWarning(lcStoreSqlite) << "prepare failed:" << q.lastError().text() << sql;
+        it = m_cache.insert(sql, q);
+    } else {
+        it->finish();
+    }
+    return *it;
+}
+
+std::optional<Error> SqliteDb::exec(QSqlQuery &q)
+{
+    // A null QString / QByteArray binds as SQL NULL; the schema stores empty
+    // text instead (NOT NULL columns), so bind those as empty values.
+    const QVariantList values = q.boundValues();
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        const QVariant &v = values.at(i);
+        if (v.typeId() == QMetaType::QString && v.toString().isNull())
+            q.bindValue(int(i), QStringLiteral(""));
+        else if (v.typeId() == QMetaType::QByteArray && v.toByteArray().isNull())
+            q.bindValue(int(i), QByteArray("", 0));
+    }
+    if (q.exec())
+        return std::nullopt;
+    return toError(q.lastError(), q.lastQuery());
+}
+
+std::optional<Error> SqliteDb::execDirect(const QString &sql)
+{
+    QSqlQuery q(m_db);
+    if (q.exec(sql))
+        return std::nullopt;
+    return toError(q.lastError(), sql);
+}
+
+void SqliteDb::finishAll()
+{
+    for (QSqlQuery &q : m_cache)
+        q.finish();
+}
+
+qint64 SqliteDb::now() const
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+Error SqliteDb::toError(const QSqlError &e, const QString &what)
+{
+    // Primary SQLite result codes (the low byte of the extended code).
+    const int code = e.nativeErrorCode().toInt() & 0xff;
+    ErrorCode c = ErrorCode::Internal;
+    switch (code) {
+    case 11: // SQLITE_CORRUPT
+    case 26: // SQLITE_NOTADB
+        c = ErrorCode::Corrupt;
+        break;
+    case 5:  // SQLITE_BUSY
+    case 6:  // SQLITE_LOCKED
+    case 8:  // SQLITE_READONLY
+    case 10: // SQLITE_IOERR
+    case 13: // SQLITE_FULL
+    case 14: // SQLITE_CANTOPEN
+        c = ErrorCode::Unavailable;
+        break;
+    case 19: // SQLITE_CONSTRAINT
+        c = ErrorCode::Conflict;
+        break;
+    default:
+        break;
+    }
+    Error err{c, QStringLiteral("sqlite: ") + e.text() + QStringLiteral(" (code ") + e.nativeErrorCode()
+                     + QStringLiteral(") in: ") + what.left(120)};
+    qCWarning(lcStoreSqlite).noquote() << err.toString();
+    return err;
+}
+
+// ------------------------------------------------------------ SqliteWorker
+
+SqliteWorker::SqliteWorker(SqliteOptions options, QObject *receiver)
+    : m_options(std::move(options)), m_receiver(receiver),
+      m_connectionName(QStringLiteral("qpush-store-") + QUuid::createUuid().toString(QUuid::WithoutBraces))
+{
+}
+
+SqliteWorker::~SqliteWorker() = default;
+
+void SqliteWorker::enqueue(std::shared_ptr<SqliteRequest> request)
+{
+    QMutexLocker lock(&m_mutex);
+    m_queue.push_back(std::move(request));
+    if (!m_scheduled) {
+        m_scheduled = true;
+        // Queued: the drain runs after whatever else is pending on the worker
+        // thread, so requests arriving meanwhile join the same transaction.
+        QMetaObject::invokeMethod(this, &SqliteWorker::drain, Qt::QueuedConnection);
+    }
+}
+
+void SqliteWorker::drain()
+{
+    std::vector<std::shared_ptr<SqliteRequest>> batch;
+    {
+        QMutexLocker lock(&m_mutex);
+        batch.swap(m_queue);
+        m_scheduled = false;
+    }
+    std::size_t i = 0;
+    while (i < batch.size()) {
+        if (batch[i]->outsideTransaction) {
+            SqliteDb dummy{QSqlDatabase()};
+            batch[i]->run(m_db ? *m_db : dummy);
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < batch.size() && !batch[j]->outsideTransaction)
+            ++j;
+        runBatch(batch, i, j);
+        i = j;
+    }
+    if (m_receiver) {
+        QMetaObject::invokeMethod(
+            m_receiver.data(),
+            [batch = std::move(batch)]() {
+                for (const auto &r : batch)
+                    r->deliver();
+            },
+            Qt::QueuedConnection);
+    }
+}
+
+void SqliteWorker::runBatch(std::vector<std::shared_ptr<SqliteRequest>> &batch, std::size_t begin, std::size_t end)
+{
+    if (!m_db) {
+        for (std::size_t k = begin; k < end; ++k)
+            batch[k]->fail(Error{ErrorCode::Unavailable, QStringLiteral("sqlite store is not open")});
+        return;
+    }
+    SqliteDb &db = *m_db;
+    if (auto e = db.execDirect(QStringLiteral("BEGIN IMMEDIATE"))) {
+        for (std::size_t k = begin; k < end; ++k)
+            batch[k]->fail(*e);
+        return;
+    }
+    std::vector<bool> ok(end - begin, false);
+    for (std::size_t k = begin; k < end; ++k) {
+        if (auto e = db.execDirect(QStringLiteral("SAVEPOINT req"))) {
+            batch[k]->fail(*e);
+            continue;
+        }
+        ok[k - begin] = batch[k]->run(db);
+        if (!ok[k - begin])
+            db.execDirect(QStringLiteral("ROLLBACK TO req"));
+        db.execDirect(QStringLiteral("RELEASE req"));
+    }
+    db.finishAll();
+    if (auto e = db.execDirect(QStringLiteral("COMMIT"))) {
+        qCWarning(lcStoreSqlite).noquote() << "commit failed, the batch of" << (end - begin)
+                                           << "requests is lost:" << e->message;
+        db.execDirect(QStringLiteral("ROLLBACK"));
+        for (std::size_t k = begin; k < end; ++k) {
+            if (ok[k - begin])
+                batch[k]->fail(Error{e->code, QStringLiteral("commit failed: ") + e->message});
+        }
+    }
+}
+
+Result<Done> SqliteWorker::openDatabase()
+{
+    if (m_db)
+        return Done{};
+    const QFileInfo fi(m_options.path);
+    if (fi.exists() && !fi.isFile())
+        return Error{ErrorCode::Unavailable, QStringLiteral("sqlite store path is not a file: ") + m_options.path};
+    if (!QDir().mkpath(fi.absolutePath()))
+        return Error{ErrorCode::Unavailable, QStringLiteral("cannot create data dir ") + fi.absolutePath()};
+
+    QSqlDatabase qdb = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    qdb.setDatabaseName(m_options.path);
+    qdb.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    if (!qdb.open()) {
+        Error e{ErrorCode::Unavailable,
+                QStringLiteral("cannot open sqlite store ") + m_options.path + QStringLiteral(": ") + qdb.lastError().text()};
+        qCWarning(lcStoreSqlite).noquote() << e.message;
+        qdb = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+        return e;
+    }
+    auto db = std::make_unique<SqliteDb>(qdb);
+    auto fail = [&](Error e) -> Result<Done> {
+        Error out{e.code, QStringLiteral("cannot open sqlite store ") + m_options.path + QStringLiteral(": ") + e.message};
+        qCWarning(lcStoreSqlite).noquote() << out.message;
+        db->clearCache();
+        db->database().close();
+        db.reset();
+        qdb = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+        return out;
+    };
+
+    // A file that is not a database fails on the first statement that reads
+    // it (SQLITE_NOTADB); say so clearly instead of going on.
+    {
+        QSqlQuery q(db->database());
+        if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
+            return fail(SqliteDb::toError(q.lastError(), QStringLiteral("PRAGMA journal_mode")));
+        if (!q.next() || q.value(0).toString().compare(u"wal", Qt::CaseInsensitive) != 0)
+            return fail(Error{ErrorCode::Unavailable, QStringLiteral("WAL mode is not available")});
+    }
+    for (const QString &pragma : {QString(QStringLiteral("PRAGMA synchronous=") + m_options.synchronous),
+                                  QStringLiteral("PRAGMA foreign_keys=OFF"),
+                                  QStringLiteral("PRAGMA temp_store=MEMORY")}) {
+        if (auto e = db->execDirect(pragma))
+            return fail(*e);
+    }
+
+    // Schema version and migrations, in one transaction.
+    if (auto e = db->execDirect(QStringLiteral("BEGIN IMMEDIATE")))
+        return fail(*e);
+    if (auto e = db->execDirect(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"))) {
+        db->execDirect(QStringLiteral("ROLLBACK"));
+        return fail(*e);
+    }
+    int version = 0;
+    {
+        QSqlQuery q(db->database());
+        if (!q.exec(QStringLiteral("SELECT version FROM schema_version"))) {
+            Error e = SqliteDb::toError(q.lastError(), QStringLiteral("schema_version"));
+            q.finish();
+            db->execDirect(QStringLiteral("ROLLBACK"));
+            return fail(e);
+        }
+        if (q.next())
+            version = q.value(0).toInt();
+        else if (auto e = db->execDirect(QStringLiteral("INSERT INTO schema_version(version) VALUES(0)"))) {
+            q.finish();
+            db->execDirect(QStringLiteral("ROLLBACK"));
+            return fail(*e);
+        }
+    }
+    if (version > kSchemaVersion) {
+        db->execDirect(QStringLiteral("ROLLBACK"));
+        return fail(Error{ErrorCode::Invalid, QStringLiteral("schema version %1 is newer than this qpush (%2)")
+                                                  .arg(version)
+                                                  .arg(kSchemaVersion)});
+    }
+    for (int v = version; v < kSchemaVersion; ++v) {
+        for (auto it = kMigrations[v].begin; it != kMigrations[v].end; ++it) {
+            if (auto e = db->execDirect(QString::fromLatin1(*it))) {
+                db->execDirect(QStringLiteral("ROLLBACK"));
+                return fail(*e);
+            }
+        }
+        qCInfo(lcStoreSqlite) << "migrated schema to version" << v + 1;
+    }
+    if (auto e = db->execDirect(QStringLiteral("UPDATE schema_version SET version=%1").arg(kSchemaVersion))) {
+        db->execDirect(QStringLiteral("ROLLBACK"));
+        return fail(*e);
+    }
+    if (auto e = db->execDirect(QStringLiteral("COMMIT"))) {
+        db->execDirect(QStringLiteral("ROLLBACK"));
+        return fail(*e);
+    }
+    m_db = std::move(db);
+    qCInfo(lcStoreSqlite).noquote() << "opened" << m_options.path << "schema version" << kSchemaVersion
+                                    << "synchronous" << m_options.synchronous;
+    startSweepTimer();
+    return Done{};
+}
+
+void SqliteWorker::startSweepTimer()
+{
+    if (m_sweepTimer || m_options.sweepIntervalMs <= 0)
+        return;
+    m_sweepTimer = new QTimer(this);
+    m_sweepTimer->setInterval(m_options.sweepIntervalMs);
+    connect(m_sweepTimer, &QTimer::timeout, this, [this]() {
+        enqueue(std::make_shared<SqliteRequestT<Done>>([this](SqliteDb &db) { return sweep(db); }, Callback<Done>()));
+    });
+    m_sweepTimer->start();
+}
+
+Result<Done> SqliteWorker::sweep(SqliteDb &db)
+{
+    // Bounded per run so that one sweep never holds the write lock for long.
+    const qint64 now = db.now();
+    const QString statements[] = {
+        QStringLiteral("DELETE FROM acks WHERE msg_id IN"
+                       " (SELECT id FROM messages WHERE expire_at <= ? ORDER BY id LIMIT 2000)"),
+        QStringLiteral("DELETE FROM messages WHERE id IN"
+                       " (SELECT id FROM messages WHERE expire_at <= ? ORDER BY id LIMIT 2000)"),
+        QStringLiteral("DELETE FROM offline WHERE expire_at <= ?"),
+        QStringLiteral("DELETE FROM stats WHERE expire_at <= ?"),
+    };
+    qint64 removed = 0;
+    for (const QString &sql : statements) {
+        QSqlQuery &q = db.prepare(sql);
+        q.addBindValue(now);
+        if (auto e = db.exec(q))
+            return *e;
+        removed += q.numRowsAffected();
+    }
+    if (removed > 0)
+        qCDebug(lcStoreSqlite) << "sweep removed" << removed << "expired rows";
+    return Done{};
+}
+
+void SqliteWorker::closeDatabase()
+{
+    drain(); // what was accepted is committed before the connection closes
+    delete m_sweepTimer;
+    m_sweepTimer = nullptr;
+    if (!m_db)
+        return;
+    m_db->clearCache();
+    m_db->database().close();
+    m_db.reset();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+} // namespace qpush::store

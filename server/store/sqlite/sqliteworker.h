@@ -1,0 +1,132 @@
+#pragma once
+// The thread that owns the SQLite connection. Requests are queued to it from
+// the store's thread; every drain of the queue runs as ONE transaction (each
+// request inside its own SAVEPOINT, so one failing request does not undo the
+// others): concurrent pushes share a commit and its fsync (group commit).
+// Results are posted back to the store's thread.
+
+#include "../result.h"
+
+#include <QHash>
+#include <QMutex>
+#include <QObject>
+#include <QPointer>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QTimer;
+
+namespace qpush::store {
+
+/// The connection as the requests see it, on the worker thread.
+class SqliteDb
+{
+public:
+    explicit SqliteDb(QSqlDatabase db) : m_db(std::move(db)) {}
+
+    /// A prepared statement, cached by its text; reset and ready to bind.
+    QSqlQuery &prepare(const QString &sql);
+    /// Executes a prepared query; an Error when it fails.
+    std::optional<Error> exec(QSqlQuery &q);
+    /// Executes statements without parameters (schema, pragmas).
+    std::optional<Error> execDirect(const QString &sql);
+    void finishAll();
+    void clearCache() { m_cache.clear(); }
+
+    qint64 now() const;
+    QSqlDatabase &database() { return m_db; }
+
+    static Error toError(const QSqlError &e, const QString &what);
+
+private:
+    QSqlDatabase m_db;
+    QHash<QString, QSqlQuery> m_cache;
+};
+
+class SqliteRequest
+{
+public:
+    virtual ~SqliteRequest() = default;
+    /// Runs on the worker thread; false when the request failed (its changes
+    /// are then rolled back to its savepoint).
+    virtual bool run(SqliteDb &db) = 0;
+    /// Replaces a successful result by an error (the commit failed).
+    virtual void fail(Error e) = 0;
+    /// Runs on the store's thread.
+    virtual void deliver() = 0;
+    bool outsideTransaction = false;
+};
+
+template<class T>
+class SqliteRequestT final : public SqliteRequest
+{
+public:
+    using Work = std::function<Result<T>(SqliteDb &)>;
+    SqliteRequestT(Work work, Callback<T> done) : m_work(std::move(work)), m_done(std::move(done)) {}
+    bool run(SqliteDb &db) override
+    {
+        m_result.emplace(m_work(db));
+        return m_result->ok();
+    }
+    void fail(Error e) override { m_result.emplace(std::move(e)); }
+    void deliver() override
+    {
+        if (m_done && m_result)
+            m_done(std::move(*m_result));
+    }
+
+private:
+    Work m_work;
+    Callback<T> m_done;
+    std::optional<Result<T>> m_result;
+};
+
+struct SqliteOptions
+{
+    QString path;
+    /// "FULL" (default): a commit is on disk before its callback runs, so an
+    /// acknowledged push survives kill -9 and power loss. "NORMAL" survives
+    /// kill -9 only.
+    QString synchronous = QStringLiteral("FULL");
+    int sweepIntervalMs = 60 * 1000;
+};
+
+class SqliteWorker : public QObject
+{
+    Q_OBJECT
+public:
+    /// `receiver` lives on the store's thread; results are delivered there.
+    SqliteWorker(SqliteOptions options, QObject *receiver);
+    ~SqliteWorker() override;
+
+    /// Thread-safe.
+    void enqueue(std::shared_ptr<SqliteRequest> request);
+
+    /// On the worker thread: opens the file and migrates the schema.
+    Result<Done> openDatabase();
+    /// On the worker thread: deletes what expired.
+    Result<Done> sweep(SqliteDb &db);
+    /// On the worker thread: closes the connection (before the thread ends).
+    void closeDatabase();
+
+private:
+    void drain();
+    void runBatch(std::vector<std::shared_ptr<SqliteRequest>> &batch, std::size_t begin, std::size_t end);
+    void startSweepTimer();
+
+    SqliteOptions m_options;
+    QPointer<QObject> m_receiver;
+    QString m_connectionName;
+    std::unique_ptr<SqliteDb> m_db;
+    QTimer *m_sweepTimer = nullptr;
+
+    QMutex m_mutex;
+    std::vector<std::shared_ptr<SqliteRequest>> m_queue;
+    bool m_scheduled = false;
+};
+
+} // namespace qpush::store
