@@ -74,6 +74,22 @@ std::optional<QJsonObject> bodyObject(const Context &ctx, Reply &reply)
     return doc.object();
 }
 
+// The required `room` of a body, checked against the name rules; nullopt
+// after answering 400.
+std::optional<QString> requireRoom(const QJsonObject &body, const NameRules &names, Reply &reply)
+{
+    const QJsonValue room = body.value(QStringLiteral("room"));
+    if (!room.isString()) {
+        reply.error(ApiError::badRequest(QStringLiteral("room is required (a string)")));
+        return std::nullopt;
+    }
+    if (auto err = names.check(NameRules::Kind::Room, room.toString())) {
+        reply.error(ApiError::badRequest(*err));
+        return std::nullopt;
+    }
+    return room.toString();
+}
+
 QString query(const Context &ctx, const char *key)
 {
     return QString::fromUtf8(ctx.request.queryValue(key));
@@ -251,11 +267,9 @@ void RestApi::buildAuthRoutes()
         auto body = bodyObject(ctx, reply);
         if (!body)
             return;
-        const QJsonValue room = body->value(QStringLiteral("room"));
-        if (!room.isString())
-            return reply.error(ApiError::badRequest(QStringLiteral("room is required (a string)")));
-        if (auto err = m_settings->names.check(NameRules::Kind::Room, room.toString()))
-            return reply.error(ApiError::badRequest(*err));
+        const auto room = requireRoom(*body, m_settings->names, reply);
+        if (!room)
+            return;
         QStringList lists[2];
         const char *names[2] = {"add", "remove"};
         for (int i = 0; i < 2; ++i) {
@@ -274,7 +288,7 @@ void RestApi::buildAuthRoutes()
             }
         }
         auto shared = std::make_shared<Reply>(std::move(reply));
-        m_store->editRoomApns(ns.key, room.toString(), lists[0], lists[1], [shared](store::Result<qint64> r) {
+        m_store->editRoomApns(ns.key, *room, lists[0], lists[1], [shared](store::Result<qint64> r) {
             if (!r)
                 return shared->error(toApiError(r.error()));
             shared->json(QJsonObject{{QStringLiteral("count"), double(r.value())}});
@@ -284,16 +298,14 @@ void RestApi::buildAuthRoutes()
         auto body = bodyObject(ctx, reply);
         if (!body)
             return;
-        const QJsonValue room = body->value(QStringLiteral("room"));
-        if (!room.isString())
-            return reply.error(ApiError::badRequest(QStringLiteral("room is required (a string)")));
-        if (auto err = m_settings->names.check(NameRules::Kind::Room, room.toString()))
-            return reply.error(ApiError::badRequest(*err));
+        const auto room = requireRoom(*body, m_settings->names, reply);
+        if (!room)
+            return;
         const QJsonValue lm = body->value(QStringLiteral("leaveMessage"));
         if (!lm.isBool())
             return reply.error(ApiError::badRequest(QStringLiteral("leaveMessage must be a boolean")));
         auto shared = std::make_shared<Reply>(std::move(reply));
-        m_store->setRoomLeaveMessage(ns.key, room.toString(), lm.toBool(), [shared](store::Result<qint64> r) {
+        m_store->setRoomLeaveMessage(ns.key, *room, lm.toBool(), [shared](store::Result<qint64> r) {
             if (!r)
                 return shared->error(toApiError(r.error()));
             shared->json(QJsonObject{{QStringLiteral("count"), double(r.value())}});
@@ -334,27 +346,8 @@ void RestApi::clientEndpoint(const store::NamespaceRecord &ns, const QString &id
         return reply.error(ApiError::notFound(QStringLiteral("no such client")));
     store::ClientPatch patch;
     bool writes = false;
-    const std::pair<const char *, std::optional<QString> store::ClientPatch::*> strings[] = {
-        {"device_token", &store::ClientPatch::deviceToken},
-        {"mobile", &store::ClientPatch::mobile},
-        {"system", &store::ClientPatch::system},
-    };
-    for (const auto &[name, member] : strings) {
-        const QJsonValue v = fields.value(QLatin1String(name));
-        if (v.isUndefined())
-            continue;
-        if (!v.isString())
-            return reply.error(ApiError::badRequest(QStringLiteral("%1 must be a string").arg(QLatin1String(name))));
-        patch.*member = v.toString();
-        writes = true;
-    }
-    const QJsonValue lm = fields.value(QStringLiteral("leaveMessage"));
-    if (!lm.isUndefined()) {
-        if (!lm.isBool())
-            return reply.error(ApiError::badRequest(QStringLiteral("leaveMessage must be a boolean")));
-        patch.leaveMessage = lm.toBool();
-        writes = true;
-    }
+    if (auto err = push::parseClientPatch(fields, patch, &writes))
+        return reply.error(ApiError::badRequest(*err));
     auto shared = std::make_shared<Reply>(std::move(reply));
     auto answer = [shared, id](store::Result<store::ClientInfo> r) {
         if (!r)

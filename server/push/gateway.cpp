@@ -394,27 +394,8 @@ void ClientGateway::onInfo(sio::Socket *socket, sio::Payload &payload, sio::Ack 
 
     store::ClientPatch patch;
     bool writes = false;
-    const std::pair<const char *, std::optional<QString> store::ClientPatch::*> strings[] = {
-        {"device_token", &store::ClientPatch::deviceToken},
-        {"mobile", &store::ClientPatch::mobile},
-        {"system", &store::ClientPatch::system},
-    };
-    for (const auto &[name, member] : strings) {
-        const QJsonValue v = o.value(QLatin1String(name));
-        if (v.isUndefined())
-            continue;
-        if (!v.isString())
-            return ack({statusReply(400, QStringLiteral("%1 must be a string").arg(QLatin1String(name)))});
-        patch.*member = v.toString();
-        writes = true;
-    }
-    const QJsonValue lm = o.value(QStringLiteral("leaveMessage"));
-    if (!lm.isUndefined()) {
-        if (!lm.isBool())
-            return ack({statusReply(400, QStringLiteral("leaveMessage must be a boolean"))});
-        patch.leaveMessage = lm.toBool();
-        writes = true;
-    }
+    if (auto err = parseClientPatch(o, patch, &writes))
+        return ack({statusReply(400, *err)});
 
     if (!writes) {
         m_store->getClient(target, [ack](store::Result<store::ClientInfo> r) mutable {

@@ -146,6 +146,34 @@ std::optional<QString> mergeApnsEntry(store::ApnsEntry &e, const QJsonObject &o)
 }
 } // namespace
 
+std::optional<QString> parseClientPatch(const QJsonObject &fields, store::ClientPatch &patch,
+                                        bool *writes)
+{
+    *writes = false;
+    const std::pair<const char *, std::optional<QString> store::ClientPatch::*> strings[] = {
+        {"device_token", &store::ClientPatch::deviceToken},
+        {"mobile", &store::ClientPatch::mobile},
+        {"system", &store::ClientPatch::system},
+    };
+    for (const auto &[name, member] : strings) {
+        const QJsonValue v = fields.value(QLatin1String(name));
+        if (v.isUndefined())
+            continue;
+        if (!v.isString())
+            return QStringLiteral("%1 must be a string").arg(QLatin1String(name));
+        patch.*member = v.toString();
+        *writes = true;
+    }
+    const QJsonValue lm = fields.value(QStringLiteral("leaveMessage"));
+    if (!lm.isUndefined()) {
+        if (!lm.isBool())
+            return QStringLiteral("leaveMessage must be a boolean");
+        patch.leaveMessage = lm.toBool();
+        *writes = true;
+    }
+    return std::nullopt;
+}
+
 std::optional<QString> mergeNamespace(store::NamespaceRecord &ns, const QJsonObject &fields)
 {
     const char *stringKeys[] = {"name", "auth_passwd", "connect_callback", "disconnect_callback",

@@ -20,6 +20,12 @@ QJsonObject reportToJson(const store::PushReport &r, bool withDetail);
 // pushData as an object (parsed from its stored compact JSON).
 QJsonObject pushDataObject(const QByteArray &json);
 
+// The writable client fields of `info` / POST /api/auth/client (SPEC §3.2):
+// device_token, mobile, system (strings) and leaveMessage (boolean). Sets
+// `*writes` when at least one is present; an error text for a wrong type.
+std::optional<QString> parseClientPatch(const QJsonObject &fields, store::ClientPatch &patch,
+                                        bool *writes);
+
 // Merges a partial namespace save (SPEC §10: absent fields keep their
 // values; apns_list entries merged by name, `del: true` removes one) into
 // `ns`. Returns an error text for a field of the wrong type.
