@@ -20,10 +20,11 @@ constexpr int kMaxIov = 64;
 } // namespace
 
 Connection::Connection(qintptr fd, const ConnectionLimits &limits, DeadlineQueue *deadlines,
-                       QObject *parent)
+                       QObject *parent, WriteBatcher *batcher)
     : QObject(parent), m_fd(int(fd)), m_parser(limits.http),
       m_frames(limits.maxWebSocketMessage), m_deadlines(deadlines), m_limits(limits)
 {
+    m_batcher = batcher;
     const int flags = ::fcntl(m_fd, F_GETFL);
     ::fcntl(m_fd, F_SETFL, flags | O_NONBLOCK);
     int one = 1;
@@ -35,6 +36,8 @@ Connection::Connection(qintptr fd, const ConnectionLimits &limits, DeadlineQueue
 
 Connection::~Connection()
 {
+    if (m_inBatch && m_batcher)
+        m_batcher->remove(this);
     if (m_fd >= 0)
         ::close(m_fd);
     m_deadlines->cancel(m_idleTimer);
@@ -261,7 +264,7 @@ void Connection::writeRaw(const QByteArray &bytes)
     // The limit is on the backlog the peer left unread, not on this write:
     // one response larger than the limit (a poll carrying many queued
     // packets) still goes to a client that reads.
-    if (m_pendingBytes > m_limits.maxOutputBytes) {
+    if (m_pendingBytes - m_batchedBytes > m_limits.maxOutputBytes) {
         qCWarning(lcNet) << "client" << peerAddress() << "does not read;" << m_pendingBytes
                          << "bytes pending, cutting it off";
         abort();
@@ -269,12 +272,31 @@ void Connection::writeRaw(const QByteArray &bytes)
     }
     m_pendingBytes += bytes.size();
     m_out.append(bytes);
+    if (m_writeNotifier && m_writeNotifier->isEnabled())
+        return; // the socket is full: the write notifier flushes
+    if (m_batcher && !m_closing) {
+        m_batchedBytes += bytes.size();
+        if (!m_inBatch) {
+            m_inBatch = true;
+            m_batcher->add(this);
+        }
+        return;
+    }
+    flush();
+}
+
+void Connection::flushBatched()
+{
+    m_inBatch = false;
+    if (m_finished)
+        return;
     if (!m_writeNotifier || !m_writeNotifier->isEnabled())
         flush();
 }
 
 void Connection::flush()
 {
+    m_batchedBytes = 0;
     while (!m_out.isEmpty()) {
         iovec iov[kMaxIov];
         int count = 0;

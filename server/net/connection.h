@@ -10,6 +10,7 @@
 #include "httpmessage.h"
 #include "websocketframe.h"
 #include "deadlinequeue.h"
+#include "writebatcher.h"
 
 #include <QHostAddress>
 #include <QList>
@@ -47,8 +48,9 @@ class Connection : public QObject
 {
     Q_OBJECT
 public:
+    // With a batcher, writes of one event-loop pass are flushed together.
     Connection(qintptr fd, const ConnectionLimits &limits, DeadlineQueue *deadlines,
-               QObject *parent);
+               QObject *parent, WriteBatcher *batcher = nullptr);
     ~Connection() override;
 
     QHostAddress peerAddress() const;
@@ -79,6 +81,8 @@ public:
     void abort();
 
     qsizetype pendingOutputBytes() const { return m_pendingBytes; }
+    // Called by the WriteBatcher at the end of the pass.
+    void flushBatched();
 
 Q_SIGNALS:
     // A complete request arrived (HTTP mode). The receiver must eventually
@@ -116,6 +120,9 @@ private:
     QList<QByteArray> m_out;
     qsizetype m_outOffset = 0; // bytes of m_out.front() already written
     qsizetype m_pendingBytes = 0;
+    qsizetype m_batchedBytes = 0; // queued since the last write attempt
+    WriteBatcher *m_batcher = nullptr;
+    bool m_inBatch = false;
     http::RequestParser m_parser;
     ws::FrameReader m_frames;
     WebSocketHandler *m_wsHandler = nullptr;

@@ -16,7 +16,7 @@ HttpServer::~HttpServer() = default;
 
 void HttpServer::incomingConnection(qintptr fd)
 {
-    auto *connection = new Connection(fd, m_limits, m_deadlines, this);
+    auto *connection = new Connection(fd, m_limits, m_deadlines, this, &m_batcher);
     ++m_connections;
     connect(connection, &Connection::closed, this, [this] { --m_connections; });
     connect(connection, &Connection::requestReceived, this,

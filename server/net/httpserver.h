@@ -37,6 +37,7 @@ protected:
 private:
     ConnectionLimits m_limits;
     DeadlineQueue *m_deadlines;
+    WriteBatcher m_batcher;
     Handler m_handler;
     qsizetype m_connections = 0;
 };
