@@ -3,6 +3,7 @@
 #include "app/application.h"
 #include "app/config.h"
 #include "app/logging.h"
+#include "net/epolldispatcher.h"
 #include "net/signalwatcher.h"
 
 #include <QCoreApplication>
@@ -12,6 +13,10 @@
 
 int main(int argc, char *argv[])
 {
+    // Event loop whose cost per pass does not grow with idle connections
+    // (docs/architecture.md); QPUSH_STOCK_EVENT_LOOP=1 keeps Qt's own.
+    if (!qEnvironmentVariableIsSet("QPUSH_STOCK_EVENT_LOOP"))
+        QCoreApplication::setEventDispatcher(new qpush::net::EpollEventDispatcher);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("qpush-server"));
 

@@ -487,6 +487,10 @@ void RestApi::buildAdminRoutes()
             return reply.error(ApiError::badRequest(QStringLiteral("key is required (a string like \"/demo\")")));
         if (auto err = m_settings->names.check(NameRules::Kind::Namespace, key.toString()))
             return reply.error(ApiError::badRequest(*err));
+        // '#' separates the parts of a client id ("/a" + user "x#u" must not
+        // be "/a#x" + user "u"), and no client URL can name it anyway.
+        if (key.toString().contains(u'#'))
+            return reply.error(ApiError::badRequest(QStringLiteral("namespace must not contain '#'")));
         body->remove(QStringLiteral("key"));
         auto shared = std::make_shared<Reply>(std::move(reply));
         m_registry->save(key.toString(), *body, clientIp(ctx), true,

@@ -51,11 +51,14 @@ void Router::handle(net::Responder responder, http::Request &request) const
     if (request.method == "OPTIONS") {
         http::Headers h = corsHeaders(request);
         h.append(http::Header{"access-control-allow-methods", "GET, POST, OPTIONS"});
-        QByteArray allow = request.header("access-control-request-headers");
-        if (allow.isEmpty())
-            allow = "Authorization, Content-Type";
-        else if (!allow.toLower().contains("authorization"))
-            allow += ", Authorization";
+        // Always Authorization and Content-Type (SPEC §10), plus what the
+        // preflight asks for.
+        QByteArray allow = "Authorization, Content-Type";
+        for (const QByteArray &requested : request.header("access-control-request-headers").split(',')) {
+            const QByteArray name = requested.trimmed().toLower();
+            if (!name.isEmpty() && name != "authorization" && name != "content-type")
+                allow += ", " + name;
+        }
         h.append(http::Header{"access-control-allow-headers", allow});
         h.append(http::Header{"access-control-max-age", "86400"});
         net::Responder r = std::move(reply).takeResponder();

@@ -12,6 +12,7 @@
 #include "push/offlineworker.h"
 #include "push/pushpipeline.h"
 #include "socketio/server.h"
+#include "store/redis/redisstore.h"
 #include "store/sqlite/sqlitestore.h"
 
 #include <QHostInfo>
@@ -30,7 +31,10 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     limits.idleTimeoutMs = m_config.client_idle_timeout;
     limits.maxOutputBytes = m_config.max_client_buffer;
     m_clientHttp = std::make_unique<net::HttpServer>(limits, m_deadlines.get());
-    m_apiHttp = std::make_unique<net::HttpServer>(limits, m_deadlines.get());
+    net::ConnectionLimits apiLimits = limits;
+    apiLimits.http.maxBodyBytes = m_config.max_payload; // a REST body over max_payload is 413
+    apiLimits.jsonErrors = true;
+    m_apiHttp = std::make_unique<net::HttpServer>(apiLimits, m_deadlines.get());
 
     eio::ServerOptions eo;
     eo.path = "/socket.io/";
@@ -65,9 +69,20 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     if (qEnvironmentVariableIsSet("QPUSHTEST_HOUR_MS")) // tests shorten expiry
         s.hourMs = qEnvironmentVariableIntValue("QPUSHTEST_HOUR_MS");
 
-    store::SqliteOptions so;
-    so.path = m_config.sqlitePath();
-    m_store = std::make_unique<store::SqliteStore>(so);
+    if (m_config.usesRedisStore()) {
+        store::RedisOptions ro;
+        ro.addresses = m_config.redis_address;
+        // Several addresses are the seeds of a Redis Cluster (SPEC §1).
+        ro.cluster = m_config.redis_address.size() > 1;
+        ro.password = m_config.redis_password;
+        ro.db = m_config.redis_db;
+        ro.prefix = m_config.redis_prefix;
+        m_store = std::make_unique<store::RedisStore>(ro);
+    } else {
+        store::SqliteOptions so;
+        so.path = m_config.sqlitePath();
+        m_store = std::make_unique<store::SqliteStore>(so);
+    }
     m_webhooks = std::make_unique<callbacks::Webhooks>(m_config.callback_timeout);
     m_registry = std::make_unique<push::NamespaceRegistry>(m_store.get());
     m_gateway = std::make_unique<push::ClientGateway>(m_io.get(), m_registry.get(), m_store.get(),

@@ -38,8 +38,14 @@ Connection::~Connection()
 {
     if (m_inBatch && m_batcher)
         m_batcher->remove(this);
-    if (m_fd >= 0)
+    if (m_fd >= 0) {
+        // Notifiers go before the descriptor they watch (epoll tracks the
+        // open socket, not the number).
+        delete m_readNotifier;
+        delete m_writeNotifier;
+        m_readNotifier = m_writeNotifier = nullptr;
         ::close(m_fd);
+    }
     m_deadlines->cancel(m_idleTimer);
 }
 
@@ -155,8 +161,14 @@ void Connection::processHttpInput()
         m_requestOutstanding = true;
         ++m_requestSerial;
         m_in.clear();
-        respond(m_requestSerial, code, {{"content-type", "text/plain; charset=utf-8"}},
-                http::reasonPhrase(code), true);
+        if (m_limits.jsonErrors)
+            respond(m_requestSerial, code, {{"content-type", "application/json; charset=utf-8"}},
+                    QByteArray("{\"code\":" + QByteArray::number(code) + ",\"msg\":\"" +
+                               http::reasonPhrase(code) + "\"}"),
+                    true);
+        else
+            respond(m_requestSerial, code, {{"content-type", "text/plain; charset=utf-8"}},
+                    http::reasonPhrase(code), true);
         return;
     }
     http::Request request = m_parser.takeRequest();
@@ -414,10 +426,10 @@ void Connection::finish()
     m_finished = true;
     m_closing = true;
     m_deadlines->cancel(m_idleTimer);
-    if (m_readNotifier)
-        m_readNotifier->setEnabled(false);
-    if (m_writeNotifier)
-        m_writeNotifier->setEnabled(false);
+    // Notifiers go before the descriptor they watch (epoll tracks the open
+    // socket, not the number).
+    delete std::exchange(m_readNotifier, nullptr);
+    delete std::exchange(m_writeNotifier, nullptr);
     ::shutdown(m_fd, SHUT_RDWR);
     ::close(m_fd);
     m_fd = -1;

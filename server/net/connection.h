@@ -42,6 +42,7 @@ struct ConnectionLimits
     qint64 idleTimeoutMs = 30000;        // a request must arrive within this
     qsizetype maxOutputBytes = 4 << 20;  // unsent bytes before the peer is cut off
     qsizetype maxWebSocketMessage = 1024 * 1024 + 64;
+    bool jsonErrors = false; // answer unparsable requests with {code, msg} (REST API)
 };
 
 class Connection : public QObject

@@ -144,6 +144,10 @@ void ClientGateway::authorize(sio::Socket *socket,
     const QString uuid = field(QStringLiteral("uuid"));
     if (auto err = m_settings->names.check(NameRules::Kind::Uuid, uuid))
         return refuse(*err);
+    // '#' separates the parts of the client id: a uuid "x#web-y" of user "u"
+    // would make the id of user "u#web-x"'s device "y".
+    if (uuid.contains(u'#'))
+        return refuse(QStringLiteral("uuid must not contain '#'"));
     QString userid = field(QStringLiteral("userid"));
     if (userid.isEmpty())
         userid = uuid;
@@ -164,24 +168,34 @@ void ClientGateway::authorize(sio::Socket *socket,
     cc.activityBroadcast = field(QStringLiteral("activityBroadcast")) == u"true";
 
     QPointer<sio::Socket> guard(socket);
-    auto finish = [this, guard, next](ConnectedClient cc) mutable {
+    // The namespace may go offline (or away) while the callback or the store
+    // works: checked again before the client is admitted.
+    auto offlineNow = [this](const QString &nsp) {
+        const store::NamespaceRecord *now = m_registry->find(nsp);
+        return !now || now->offline;
+    };
+    auto finish = [this, guard, next, offlineNow](ConnectedClient cc) mutable {
         if (!guard)
             return next(sio::ConnectError{QStringLiteral("client gone"), {}});
+        if (offlineNow(cc.nsp))
+            return next(sio::ConnectError{QStringLiteral("namespace is offline"), {}});
         cc.clientId = store::makeClientId(cc.nsp, cc.userid, cc.platform, cc.uuid);
         store::ClientPatch patch;
         patch.connectTime = nowMs();
-        m_store->updateClient(cc.clientId, patch, [this, guard, next, cc](store::Result<store::ClientInfo> r) {
+        m_store->updateClient(cc.clientId, patch, [this, guard, next, cc, offlineNow](store::Result<store::ClientInfo> r) {
             if (!guard)
                 return next(sio::ConnectError{QStringLiteral("client gone"), {}});
             if (!r)
                 return next(sio::ConnectError{QStringLiteral("store unavailable: ") + r.error().message, {}});
             QStringList rooms{userRoom(cc.userid)};
             rooms.append(cc.callbackRooms);
-            m_store->joinRooms(cc.clientId, rooms, [guard, next, cc](store::Result<store::Done> j) {
+            m_store->joinRooms(cc.clientId, rooms, [guard, next, cc, offlineNow](store::Result<store::Done> j) {
                 if (!guard)
                     return next(sio::ConnectError{QStringLiteral("client gone"), {}});
                 if (!j)
                     return next(sio::ConnectError{QStringLiteral("store unavailable: ") + j.error().message, {}});
+                if (offlineNow(cc.nsp))
+                    return next(sio::ConnectError{QStringLiteral("namespace is offline"), {}});
                 guard->data() = cc;
                 next(std::nullopt);
             });
@@ -255,7 +269,7 @@ void ClientGateway::onConnected(sio::Socket *socket)
             QJsonArray list;
             for (const store::PushMessage &m : r.value())
                 list.append(messageToJson(m));
-            guard->emit(QStringLiteral("offlineMessage"), {list});
+            guard->emit(QStringLiteral("offlineMessage"), {QJsonValue(list)});
         });
     }
 }

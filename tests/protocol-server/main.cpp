@@ -8,6 +8,7 @@
 // Prints "listening 127.0.0.1:<port>" once ready. Loopback only.
 #include "engineio/server.h"
 #include "net/httpserver.h"
+#include "net/epolldispatcher.h"
 #include "net/signalwatcher.h"
 #include "socketio/server.h"
 
@@ -116,6 +117,10 @@ void setupNamespace(sio::Namespace *nsp, bool withHooks)
 
 int main(int argc, char *argv[])
 {
+    // Event loop whose cost per pass does not grow with idle connections
+    // (docs/architecture.md); QPUSH_STOCK_EVENT_LOOP=1 keeps Qt's own.
+    if (!qEnvironmentVariableIsSet("QPUSH_STOCK_EVENT_LOOP"))
+        QCoreApplication::setEventDispatcher(new qpush::net::EpollEventDispatcher);
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
