@@ -281,7 +281,7 @@ void ClientGateway::onDisconnected(sio::Socket *socket, const QString &reason)
         return;
     if (m_online.value(cc->clientId) == socket)
         m_online.remove(cc->clientId);
-    broadcastActivity(socket, QStringLiteral("peopleLeave"), socket->rooms().values(), true);
+    broadcastActivity(socket, QStringLiteral("peopleLeave"), socket->rooms(), true);
 
     store::ClientPatch patch;
     patch.disconnectTime = nowMs();
@@ -547,7 +547,7 @@ qsizetype ClientGateway::countOnline(const QString &nsp, const QString &room,
     sio::Namespace *n = m_io->find(nsp);
     if (!n)
         return 0;
-    const QSet<sio::Socket *> &members = n->room(room);
+    const sio::SocketSet &members = n->room(room);
     qsizetype count = 0;
     for (sio::Socket *s : members)
         if (s->isConnected())

@@ -5,7 +5,7 @@
 namespace qpush::sio {
 
 namespace {
-const QSet<Socket *> kNoSockets;
+const SocketSet kNoSockets;
 }
 
 // ---- Broadcast --------------------------------------------------------------------
@@ -14,17 +14,19 @@ void Broadcast::forEach(const std::function<void(Socket *)> &fn) const
 {
     // As in socket.io, a socket's id works as a room holding just that
     // socket; it is resolved here instead of being stored as a room.
-    auto members = [this](const QString &room) -> QSet<Socket *> {
-        const QSet<Socket *> &set = m_nsp->room(room);
+    auto members = [this](const QString &room) -> SocketSet {
+        const SocketSet &set = m_nsp->room(room);
         if (!set.isEmpty())
             return set;
+        SocketSet one;
         if (Socket *s = m_nsp->socket(room.toUtf8()))
-            return {s};
-        return {};
+            one.insert(s);
+        return one;
     };
-    QSet<Socket *> excluded;
+    SocketSet excluded;
     for (const QString &room : m_exceptRooms)
-        excluded.unite(members(room));
+        for (Socket *s : members(room))
+            excluded.insert(s);
     auto visit = [&](Socket *s) {
         if (!s->isConnected() || excluded.contains(s) ||
             (!m_exceptIds.isEmpty() && m_exceptIds.contains(s->id())))
@@ -38,7 +40,7 @@ void Broadcast::forEach(const std::function<void(Socket *)> &fn) const
         for (Socket *s : m_nsp->room(m_rooms.first()))
             visit(s);
     } else {
-        QSet<Socket *> seen;
+        QSet<Socket *> seen; // a recipient of several rooms gets the message once
         for (const QString &room : m_rooms)
             for (Socket *s : members(room))
                 if (!seen.contains(s)) {
@@ -92,7 +94,7 @@ Namespace::Namespace(Server *server, QString name)
 
 Namespace::~Namespace() = default;
 
-const QSet<Socket *> &Namespace::room(const QString &name) const
+const SocketSet &Namespace::room(const QString &name) const
 {
     auto it = m_rooms.constFind(name);
     return it == m_rooms.constEnd() ? kNoSockets : it.value();

@@ -6,6 +6,7 @@
 
 #include "packet.h"
 #include "socket.h"
+#include "socketset.h"
 
 #include "engineio/server.h"
 
@@ -79,7 +80,7 @@ public:
     qsizetype socketCount() const { return m_sockets.size(); }
     const QHash<QByteArray, Socket *> &sockets() const { return m_sockets; }
     // Members of a room (empty set if none).
-    const QSet<Socket *> &room(const QString &name) const;
+    const SocketSet &room(const QString &name) const;
     qsizetype roomCount() const { return m_rooms.size(); }
 
 private:
@@ -102,7 +103,7 @@ private:
     ConnectionHook m_onConnection;
     DisconnectHook m_onDisconnect;
     QHash<QByteArray, Socket *> m_sockets;
-    QHash<QString, QSet<Socket *>> m_rooms;
+    QHash<QString, SocketSet> m_rooms;
 };
 
 class Server : public QObject

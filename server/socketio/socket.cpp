@@ -149,13 +149,13 @@ void Socket::join(const QString &room)
 {
     if (m_closed || m_rooms.contains(room))
         return;
-    m_rooms.insert(room);
+    m_rooms.append(room);
     m_nsp->joinRoom(this, room);
 }
 
 void Socket::leave(const QString &room)
 {
-    if (!m_rooms.remove(room))
+    if (!m_rooms.removeOne(room))
         return;
     m_nsp->leaveRoom(this, room);
 }
@@ -275,7 +275,7 @@ Client::Client(Server *server, eio::Session *session)
     } else {
         m_connectTimer = m_server->deadlines()->schedule(m_server->options().connectTimeoutMs, [this] {
             m_connectTimer = 0;
-            if (m_sockets.isEmpty()) {
+            if (m_sockets.empty()) {
                 qCDebug(lcSocketIo) << "no namespace joined in time, closing" << m_session->id();
                 close();
             }
@@ -291,6 +291,22 @@ Client::~Client()
     m_server->deadlines()->cancel(m_connectTimer);
     if (m_session)
         m_session->setHandler(nullptr);
+}
+
+Socket *Client::socketFor(const QString &nsp) const
+{
+    for (const auto &p : m_sockets)
+        if (p.first == nsp)
+            return p.second;
+    return nullptr;
+}
+
+QList<Packet> *Client::pendingFor(const QString &nsp)
+{
+    for (auto &p : m_pendingConnects)
+        if (p.first == nsp)
+            return &p.second;
+    return nullptr;
 }
 
 QByteArray Client::socketId(const QString &nsp) const
@@ -345,23 +361,22 @@ void Client::onPacket(Packet &packet)
     if (packet.type == PacketType::Connect) {
         if (m_protocol == Protocol::V4 && packet.nsp == u"/")
             return; // already connected implicitly
-        if (m_sockets.contains(packet.nsp) || m_pendingConnects.contains(packet.nsp))
+        if (socketFor(packet.nsp) || pendingFor(packet.nsp))
             return;
         const QJsonObject auth = m_protocol == Protocol::V5 ? packet.data.toObject() : QJsonObject();
         connectNamespace(packet.nsp, auth, decodeQuery(packet.query));
         return;
     }
-    if (Socket *socket = m_sockets.value(packet.nsp)) {
+    if (Socket *socket = socketFor(packet.nsp)) {
         // socket.io 2.x closes a connection left with no namespace; v5 keeps it.
         const bool lastDisconnect = m_protocol == Protocol::V4 &&
                                     packet.type == PacketType::Disconnect && m_sockets.size() == 1;
         socket->onPacket(packet);
-        if (lastDisconnect && m_sockets.isEmpty())
+        if (lastDisconnect && m_sockets.empty())
             close(); // the client left its last namespace
         return;
     }
-    auto pending = m_pendingConnects.find(packet.nsp);
-    if (pending != m_pendingConnects.end()) {
+    if (QList<Packet> *pending = pendingFor(packet.nsp)) {
         // Admission is running (middlewares, callbacks): keep the client's
         // early events and deliver them once it is connected.
         if (pending->size() < 1000)
@@ -374,7 +389,7 @@ void Client::onPacket(Packet &packet)
 void Client::connectNamespace(const QString &name, const QJsonObject &auth,
                               const QList<QPair<QString, QString>> &nspQuery)
 {
-    m_pendingConnects.insert(name, {});
+    m_pendingConnects.emplace_back(name, QList<Packet>());
     QPointer<Client> self(this);
     Handshake h = m_handshake;
     if (!nspQuery.isEmpty()) {
@@ -387,7 +402,7 @@ void Client::connectNamespace(const QString &name, const QJsonObject &auth,
             if (!self || self->m_closing)
                 return;
             if (!nsp) {
-                self->m_pendingConnects.remove(name);
+                std::erase_if(self->m_pendingConnects, [&](const auto &p) { return p.first == name; });
                 self->refuse(name, error.value_or(ConnectError::invalidNamespace()));
                 return;
             }
@@ -399,7 +414,10 @@ void Client::connectNamespace(const QString &name, const QJsonObject &auth,
                         guard->deleteLater();
                     return;
                 }
-                QList<Packet> early = self->m_pendingConnects.take(name);
+                QList<Packet> early;
+                if (QList<Packet> *held = self->pendingFor(name))
+                    early = std::move(*held);
+                std::erase_if(self->m_pendingConnects, [&](const auto &p) { return p.first == name; });
                 if (err) {
                     guard->deleteLater();
                     self->refuse(name, *err);
@@ -409,7 +427,7 @@ void Client::connectNamespace(const QString &name, const QJsonObject &auth,
                 // Only a namespace actually joined stops the connect timeout
                 // (as in socket.io): refused CONNECTs do not keep a session.
                 self->m_server->deadlines()->cancel(self->m_connectTimer);
-                self->m_sockets.insert(name, s);
+                self->m_sockets.emplace_back(name, s);
                 s->onConnected();
                 Packet ack;
                 ack.type = PacketType::Connect;
@@ -448,9 +466,7 @@ void Client::refuse(const QString &name, const ConnectError &error)
 
 void Client::removeSocket(Socket *socket)
 {
-    auto it = m_sockets.find(socket->nsp()->name());
-    if (it != m_sockets.end() && it.value() == socket)
-        m_sockets.erase(it);
+    std::erase_if(m_sockets, [socket](const auto &p) { return p.second == socket; });
 }
 
 void Client::onClose(eio::Session *, const QString &reason)
@@ -458,7 +474,9 @@ void Client::onClose(eio::Session *, const QString &reason)
     m_closing = true;
     m_session = nullptr;
     m_pendingConnects.clear();
-    const auto sockets = m_sockets.values();
+    QList<Socket *> sockets;
+    for (const auto &p : m_sockets)
+        sockets.append(p.second);
     for (Socket *s : sockets)
         s->onClosed(reason);
     m_sockets.clear();

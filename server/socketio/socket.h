@@ -16,6 +16,7 @@
 #include <QSet>
 
 #include <any>
+#include <vector>
 #include <functional>
 #include <memory>
 
@@ -108,7 +109,7 @@ public:
 
     void join(const QString &room);
     void leave(const QString &room);
-    const QSet<QString> &rooms() const { return m_rooms; }
+    const QStringList &rooms() const { return m_rooms; }
 
     // Leaves the namespace (DISCONNECT packet); with closeConnection the
     // whole Engine.IO session is closed.
@@ -131,7 +132,7 @@ private:
     QByteArray m_id;
     QJsonObject m_auth;
     QList<QPair<QString, QString>> m_nspQuery;
-    QSet<QString> m_rooms;
+    QStringList m_rooms; // a few per socket: a list is smaller than a hash
     bool m_connected = false;
     bool m_closed = false;
     qint64 m_nextAckId = 0;
@@ -177,8 +178,12 @@ private:
     Protocol m_protocol;
     Decoder m_decoder;
     Handshake m_handshake;
-    QHash<QString, Socket *> m_sockets;               // by namespace
-    QHash<QString, QList<Packet>> m_pendingConnects;  // packets held while admission runs
+    // Small per-connection maps as vectors: a QHash allocates a ~1 KB span
+    // for its first entry and keeps it.
+    std::vector<std::pair<QString, Socket *>> m_sockets;             // by namespace
+    std::vector<std::pair<QString, QList<Packet>>> m_pendingConnects; // held while admission runs
+    Socket *socketFor(const QString &nsp) const;
+    QList<Packet> *pendingFor(const QString &nsp);
     net::DeadlineQueue::Id m_connectTimer = 0;
     bool m_closing = false;
 };

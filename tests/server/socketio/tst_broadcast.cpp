@@ -233,8 +233,9 @@ void TestSioBroadcast::joinAndLeave()
     QCOMPARE(c0->nextText(), "433[true]"_ba);
     c1->send(R"(21["join","r2"])");
     QCOMPARE(c1->nextText(), "431[true]"_ba);
-    QCOMPARE(s0->rooms(), (QSet<QString>{u"r1"_s, u"r2"_s}));
-    QCOMPARE(m_root->room(u"r1"_s), QSet<sio::Socket *>{s0});
+    QCOMPARE(s0->rooms(), (QStringList{u"r1"_s, u"r2"_s}));
+    QCOMPARE(m_root->room(u"r1"_s).size(), 1);
+    QVERIFY(m_root->room(u"r1"_s).contains(s0));
     QCOMPARE(m_root->room(u"r2"_s).size(), 2);
     QCOMPARE(m_root->roomCount(), 2);
 
@@ -248,7 +249,7 @@ void TestSioBroadcast::joinAndLeave()
     QCOMPARE(c0->nextText(), "434[true]"_ba);
     c0->send(R"(25["leave","never-joined"])");
     QCOMPARE(c0->nextText(), "435[true]"_ba);
-    QCOMPARE(s0->rooms(), QSet<QString>{u"r2"_s});
+    QCOMPARE(s0->rooms(), QStringList{u"r2"_s});
     QCOMPARE(m_root->room(u"r1"_s).size(), 0);
     QCOMPARE(m_root->roomCount(), 1); // an empty room is dropped
     QCOMPARE(m_root->to(u"r1"_s).emit(u"nobody"_s), 0);
