@@ -13,6 +13,7 @@ PACKAGES=(
   libhiredis-dev libyaml-cpp-dev libssl-dev
   redis-server redis-tools
   curl
+  gnuplot-nox
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

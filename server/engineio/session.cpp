@@ -3,6 +3,8 @@
 #include "logging.h"
 #include "server.h"
 
+#include <algorithm>
+
 namespace qpush::eio {
 
 PreparedMessage PreparedMessage::prepare(Packet packet)
@@ -30,7 +32,15 @@ Session::Session(Server *server, QByteArray id, Version version, const http::Req
     m_handshake.path = handshake.path;
     m_handshake.rawQuery = handshake.rawQuery;
     m_handshake.minorVersion = handshake.minorVersion;
-    m_handshake.headers = handshake.headers;
+    // Only the headers the layers above use are kept (CORS, handshake
+    // callbacks, client address behind a proxy): the rest of a handshake
+    // would cost a kilobyte or more per connection.
+    static const QByteArrayView kept[] = {"origin", "cookie", "user-agent", "referer",
+                                          "x-forwarded-for", "x-real-ip", "accept-language"};
+    for (const http::Header &h : handshake.headers)
+        if (std::find(std::begin(kept), std::end(kept), QByteArrayView(h.name)) != std::end(kept))
+            m_handshake.headers.append(h);
+    m_handshake.headers.squeeze();
 }
 
 Session::~Session()

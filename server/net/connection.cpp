@@ -19,10 +19,11 @@ constexpr qsizetype kReadChunk = 64 * 1024;
 constexpr int kMaxIov = 64;
 } // namespace
 
-Connection::Connection(qintptr fd, const ConnectionLimits &limits, DeadlineQueue *deadlines,
-                       QObject *parent, WriteBatcher *batcher)
-    : QObject(parent), m_fd(int(fd)), m_parser(limits.http),
-      m_frames(limits.maxWebSocketMessage), m_deadlines(deadlines), m_limits(limits)
+Connection::Connection(qintptr fd, const ConnectionLimits *limits, DeadlineQueue *deadlines,
+                       QObject *parent, ConnectionOwner *owner, WriteBatcher *batcher)
+    : QObject(parent), m_fd(int(fd)), m_parser(limits->http),
+      m_frames(limits->maxWebSocketMessage), m_deadlines(deadlines), m_limits(limits),
+      m_owner(owner)
 {
     m_batcher = batcher;
     const int flags = ::fcntl(m_fd, F_GETFL);
@@ -73,11 +74,11 @@ quint16 Connection::peerPort() const
 
 void Connection::armIdle()
 {
-    if (m_mode != Mode::Http || m_requestOutstanding || m_limits.idleTimeoutMs <= 0) {
+    if (m_mode != Mode::Http || m_requestOutstanding || m_limits->idleTimeoutMs <= 0) {
         m_deadlines->cancel(m_idleTimer);
         return;
     }
-    m_deadlines->reschedule(m_idleTimer, m_limits.idleTimeoutMs, [this] {
+    m_deadlines->reschedule(m_idleTimer, m_limits->idleTimeoutMs, [this] {
         m_idleTimer = 0;
         qCDebug(lcNet) << "idle timeout" << peerAddress();
         abort();
@@ -120,7 +121,7 @@ void Connection::onReadable()
     // While a request is outstanding the next one waits in the buffer; a
     // peer that piles up more than one maximal request is misbehaving.
     if (m_requestOutstanding) {
-        if (m_in.size() > m_limits.http.maxHeaderBytes + m_limits.http.maxBodyBytes) {
+        if (m_in.size() > m_limits->http.maxHeaderBytes + m_limits->http.maxBodyBytes) {
             qCDebug(lcNet) << "too much pipelined input, closing" << peerAddress();
             abort();
         }
@@ -161,7 +162,7 @@ void Connection::processHttpInput()
         m_requestOutstanding = true;
         ++m_requestSerial;
         m_in.clear();
-        if (m_limits.jsonErrors)
+        if (m_limits->jsonErrors)
             respond(m_requestSerial, code, {{"content-type", "application/json; charset=utf-8"}},
                     QByteArray("{\"code\":" + QByteArray::number(code) + ",\"msg\":\"" +
                                http::reasonPhrase(code) + "\"}"),
@@ -179,7 +180,7 @@ void Connection::processHttpInput()
     m_keepAlive = request.keepAlive();
     m_deadlines->cancel(m_idleTimer);
     const quint64 serial = ++m_requestSerial;
-    Q_EMIT requestReceived(serial, request);
+    m_owner->connectionRequest(this, serial, request);
 }
 
 void Connection::respond(quint64 serial, int status, const http::Headers &headers,
@@ -276,7 +277,7 @@ void Connection::writeRaw(const QByteArray &bytes)
     // The limit is on the backlog the peer left unread, not on this write:
     // one response larger than the limit (a poll carrying many queued
     // packets) still goes to a client that reads.
-    if (m_pendingBytes - m_batchedBytes > m_limits.maxOutputBytes) {
+    if (m_pendingBytes - m_batchedBytes > m_limits->maxOutputBytes) {
         qCWarning(lcNet) << "client" << peerAddress() << "does not read;" << m_pendingBytes
                          << "bytes pending, cutting it off";
         abort();
@@ -381,6 +382,8 @@ void Connection::notifyClosing()
     WebSocketHandler *handler = std::exchange(m_wsHandler, nullptr);
     if (handler)
         handler->onWebSocketClosed(this);
+    if (m_owner)
+        m_owner->connectionClosed(this);
     Q_EMIT closed();
 }
 

@@ -24,6 +24,20 @@ namespace qpush::net {
 class Connection;
 class HttpServer;
 
+// What a connection reports to its server: direct calls rather than signal
+// connections, which would cost a few hundred bytes per connection.
+class ConnectionOwner
+{
+public:
+    virtual ~ConnectionOwner() = default;
+    // A complete request arrived (HTTP mode). The owner must eventually have
+    // it answered with respond() or upgradeToWebSocket() and `serial`.
+    virtual void connectionRequest(Connection *connection, quint64 serial,
+                                   http::Request &request) = 0;
+    // The connection is closing (called once).
+    virtual void connectionClosed(Connection *connection) = 0;
+};
+
 // Receives WebSocket messages of an upgraded connection.
 class WebSocketHandler
 {
@@ -49,9 +63,10 @@ class Connection : public QObject
 {
     Q_OBJECT
 public:
-    // With a batcher, writes of one event-loop pass are flushed together.
-    Connection(qintptr fd, const ConnectionLimits &limits, DeadlineQueue *deadlines,
-               QObject *parent, WriteBatcher *batcher = nullptr);
+    // `limits` must outlive the connection (the server's). With a batcher,
+    // writes of one event-loop pass are flushed together.
+    Connection(qintptr fd, const ConnectionLimits *limits, DeadlineQueue *deadlines,
+               QObject *parent, ConnectionOwner *owner, WriteBatcher *batcher = nullptr);
     ~Connection() override;
 
     QHostAddress peerAddress() const;
@@ -86,10 +101,7 @@ public:
     void flushBatched();
 
 Q_SIGNALS:
-    // A complete request arrived (HTTP mode). The receiver must eventually
-    // call respond() or upgradeToWebSocket() with `serial`.
-    void requestReceived(quint64 serial, http::Request &request);
-    // The socket is closed (emitted once); the object is deleted later.
+    // The socket is closing (emitted once); the object is deleted later.
     void closed();
 
 private:
@@ -129,7 +141,8 @@ private:
     WebSocketHandler *m_wsHandler = nullptr;
     DeadlineQueue *m_deadlines;
     DeadlineQueue::Id m_idleTimer = 0;
-    ConnectionLimits m_limits;
+    const ConnectionLimits *m_limits;
+    ConnectionOwner *m_owner;
 };
 
 // A handle to answer one request later (long-polling). Holds the

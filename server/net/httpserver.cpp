@@ -16,17 +16,22 @@ HttpServer::~HttpServer() = default;
 
 void HttpServer::incomingConnection(qintptr fd)
 {
-    auto *connection = new Connection(fd, m_limits, m_deadlines, this, &m_batcher);
+    new Connection(fd, &m_limits, m_deadlines, this, this, &m_batcher);
     ++m_connections;
-    connect(connection, &Connection::closed, this, [this] { --m_connections; });
-    connect(connection, &Connection::requestReceived, this,
-            [this, connection](quint64 serial, http::Request &request) {
-                if (!m_handler) {
-                    connection->respond(serial, 503, {}, "not ready", true);
-                    return;
-                }
-                m_handler(Responder(connection, serial), request);
-            });
+}
+
+void HttpServer::connectionRequest(Connection *connection, quint64 serial, http::Request &request)
+{
+    if (!m_handler) {
+        connection->respond(serial, 503, {}, "not ready", true);
+        return;
+    }
+    m_handler(Responder(connection, serial), request);
+}
+
+void HttpServer::connectionClosed(Connection *)
+{
+    --m_connections;
 }
 
 void HttpServer::abortAll()

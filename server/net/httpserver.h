@@ -13,7 +13,7 @@
 
 namespace qpush::net {
 
-class HttpServer : public QTcpServer
+class HttpServer : public QTcpServer, public ConnectionOwner
 {
     Q_OBJECT
 public:
@@ -33,6 +33,8 @@ public:
 
 protected:
     void incomingConnection(qintptr fd) override;
+    void connectionRequest(Connection *connection, quint64 serial, http::Request &request) override;
+    void connectionClosed(Connection *connection) override;
 
 private:
     ConnectionLimits m_limits;
