@@ -81,6 +81,11 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     } else {
         store::SqliteOptions so;
         so.path = m_config.sqlitePath();
+        // WAL + synchronous=NORMAL: a committed push survives kill -9 and any
+        // crash of qpush (the WAL is in the OS page cache); only a power loss
+        // can drop the last commits. FULL would fsync every group commit and
+        // put a disk flush into the latency of every push (docs/storage.md).
+        so.synchronous = QStringLiteral("NORMAL");
         m_store = std::make_unique<store::SqliteStore>(so);
     }
     m_webhooks = std::make_unique<callbacks::Webhooks>(m_config.callback_timeout);

@@ -43,8 +43,17 @@ async function startRedis() {
     child.stdout.on('data', (d) => { if (/Ready to accept connections/.test(String(d))) { clearTimeout(t); resolve(); } });
     child.on('exit', (code) => { clearTimeout(t); reject(new Error(`redis-server exited ${code}`)); });
   });
-  return { port, stop: () => { child.kill('SIGKILL'); fs.rmSync(dir, { recursive: true, force: true }); } };
+  const redis = { port, stop: () => { child.kill('SIGKILL'); fs.rmSync(dir, { recursive: true, force: true }); } };
+  startedRedis.push(redis);
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) stream.unref?.();
+  return redis;
 }
+
+// Every redis-server the harness started dies with the test process, also
+// the ones shared by a restarted qpush-server.
+const startedRedis = [];
+process.on('exit', () => { for (const r of startedRedis) { try { r.stop(); } catch { /* gone */ } } });
 
 function yamlValue(v) {
   if (Array.isArray(v)) return `[${v.map(yamlValue).join(', ')}]`;
