@@ -68,7 +68,8 @@ Result<NamespaceRecord> namespaceFromJson(const QByteArray &json)
     QJsonParseError err{};
     const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
     if (err.error != QJsonParseError::NoError || !doc.isObject())
-        return Error{ErrorCode::Corrupt, QStringLiteral("stored namespace is not a JSON object: ") + err.errorString()};
+        return Error{ErrorCode::Corrupt,
+                     QStringLiteral("stored namespace is not a JSON object: ") + err.errorString()};
     const QJsonObject o = doc.object();
     NamespaceRecord ns;
     ns.key = o.value(QStringLiteral("key")).toString();

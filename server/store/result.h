@@ -35,8 +35,7 @@ struct Done
     friend bool operator==(Done, Done) { return true; }
 };
 
-template<class T>
-class Result
+template <class T> class Result
 {
 public:
     Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}
@@ -60,7 +59,6 @@ private:
 /// Every store operation answers through one of these, always later from the
 /// event loop of the thread that owns the store (never synchronously inside
 /// the call, so callers need no re-entrancy guards).
-template<class T>
-using Callback = std::function<void(Result<T>)>;
+template <class T> using Callback = std::function<void(Result<T>)>;
 
 } // namespace qpush::store

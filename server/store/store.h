@@ -23,7 +23,8 @@ public:
     using QObject::QObject;
     ~Store() override;
 
-    /// Opens files / connects, creates or migrates the schema.
+    /// Opens files / connects, creates or migrates the schema. Call it first;
+    /// calls made before it has succeeded may fail with Unavailable.
     virtual void open(Callback<Done> done) = 0;
     /// "sqlite", "redis" or "redis-cluster".
     virtual QString backendName() const = 0;
@@ -36,36 +37,43 @@ public:
     /// Deletes the namespace's data (pushes, reports, clients, memberships,
     /// offline lists, serverNum counters, statistics, jobs) and, with
     /// `alsoNamespace`, the namespace record itself.
-    virtual void deleteNamespaceData(const QString &key, bool alsoNamespace, Callback<Done> done) = 0;
+    virtual void deleteNamespaceData(const QString &key, bool alsoNamespace,
+                                     Callback<Done> done) = 0;
 
     // --- clients (SPEC §3.2 info, §4 client, clear-legacy-client) --------
     virtual void getClient(const QString &clientId, Callback<ClientInfo> done) = 0;
     /// The stored ones among `clientIds`, in request order; unknown ids skipped.
     virtual void getClients(const QStringList &clientIds, Callback<QList<ClientInfo>> done) = 0;
     /// Creates the client if needed, applies the patch, returns the new state.
-    virtual void updateClient(const QString &clientId, const ClientPatch &patch, Callback<ClientInfo> done) = 0;
+    virtual void updateClient(const QString &clientId, const ClientPatch &patch,
+                              Callback<ClientInfo> done) = 0;
     /// Edits the DND list (remove wins over add); returns the new list.
-    virtual void editClientApns(const QString &clientId, const QStringList &add, const QStringList &remove,
-                                Callback<QStringList> done) = 0;
+    virtual void editClientApns(const QString &clientId, const QStringList &add,
+                                const QStringList &remove, Callback<QStringList> done) = 0;
     /// Removes every client of `nsp` last seen (connect, disconnect or update)
     /// before `notSeenSince`, with its memberships and offline list.
-    virtual void removeLegacyClients(const QString &nsp, qint64 notSeenSince, Callback<QStringList> done) = 0;
+    virtual void removeLegacyClients(const QString &nsp, qint64 notSeenSince,
+                                     Callback<QStringList> done) = 0;
     /// Clients ever stored in the namespace (`totalClientCount`).
     virtual void countClients(const QString &nsp, Callback<qint64> done) = 0;
 
     // --- all-time room membership (SPEC §10 Rooms) -----------------------
-    virtual void joinRooms(const QString &clientId, const QStringList &rooms, Callback<Done> done) = 0;
-    virtual void leaveRooms(const QString &clientId, const QStringList &rooms, Callback<Done> done) = 0;
+    virtual void joinRooms(const QString &clientId, const QStringList &rooms,
+                           Callback<Done> done) = 0;
+    virtual void leaveRooms(const QString &clientId, const QStringList &rooms,
+                            Callback<Done> done) = 0;
     virtual void clientRooms(const QString &clientId, Callback<QStringList> done) = 0;
     /// Members of a room, optionally of one platform only, sorted.
-    virtual void roomMembers(const QString &nsp, const QString &room, std::optional<Platform> platform,
-                             Callback<QStringList> done) = 0;
+    virtual void roomMembers(const QString &nsp, const QString &room,
+                             std::optional<Platform> platform, Callback<QStringList> done) = 0;
     /// One RoomCounts per requested room, in request order.
-    virtual void roomCounts(const QString &nsp, const QStringList &rooms, Callback<QList<RoomCounts>> done) = 0;
+    virtual void roomCounts(const QString &nsp, const QStringList &rooms,
+                            Callback<QList<RoomCounts>> done) = 0;
     /// Every member of `sourceRooms` joins / leaves `targetRoom`; returns the
     /// clients whose membership changed, sorted.
-    virtual void transfer(const QString &nsp, const QStringList &sourceRooms, const QString &targetRoom,
-                          TransferKind kind, Callback<QStringList> done) = 0;
+    virtual void transfer(const QString &nsp, const QStringList &sourceRooms,
+                          const QString &targetRoom, TransferKind kind,
+                          Callback<QStringList> done) = 0;
     /// Sets leaveMessage of every member; returns how many clients.
     virtual void setRoomLeaveMessage(const QString &nsp, const QString &room, bool leaveMessage,
                                      Callback<qint64> done) = 0;
@@ -77,28 +85,35 @@ public:
     /// One batch: next global id, message + report (TTL), room serverNum and
     /// recent list, minute/hour/day counters, offline entries, follow-up job.
     virtual void savePush(const PushRecord &push, Callback<PushSaved> done) = 0;
-    virtual void getReport(const QString &nsp, qint64 id, bool withDetail, Callback<PushReport> done) = 0;
+    virtual void getReport(const QString &nsp, qint64 id, bool withDetail,
+                           Callback<PushReport> done) = 0;
     /// Newest first; page counts from 1.
-    virtual void listReports(const QString &nsp, int page, int size, Callback<QList<PushReport>> done) = 0;
-    /// A receipt, counted once per client; removes the message from the
-    /// client's offline list. NotFound when the message is unknown or expired.
-    virtual void recordAck(const QString &nsp, qint64 id, const QString &clientId, Callback<AckOutcome> done) = 0;
-    virtual void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r, Callback<Done> done) = 0;
+    virtual void listReports(const QString &nsp, int page, int size,
+                             Callback<QList<PushReport>> done) = 0;
+    /// A receipt, counted once per client and only from a target: an
+    /// (all-time) member of the push's room other than its `except` client.
+    /// Removes the message from the client's offline list in every case.
+    /// NotFound when the message is unknown or expired.
+    virtual void recordAck(const QString &nsp, qint64 id, const QString &clientId,
+                           Callback<AckOutcome> done) = 0;
+    virtual void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
+                                  Callback<Done> done) = 0;
     /// Members of the push's room on iOS and Android that have not acked, are
     /// not its `except` client and whose leaveMessage is not false: the
     /// recipients of offline work (SPEC §7).
-    virtual void pendingRecipients(const QString &nsp, qint64 id, Callback<QList<ClientInfo>> done) = 0;
+    virtual void pendingRecipients(const QString &nsp, qint64 id,
+                                   Callback<QList<ClientInfo>> done) = 0;
     /// The room's counter, and (with fetch) the stored pushes with
     /// serverNum >= clientNum, ascending, at most `limit`.
-    virtual void roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch, int limit,
-                          Callback<SyncResult> done) = 0;
+    virtual void roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
+                          int limit, Callback<SyncResult> done) = 0;
     /// Pushes in the UTC minute / hour / day containing `now`.
     virtual void messageStats(const QString &nsp, qint64 now, Callback<MessageStats> done) = 0;
 
     // --- Android offline lists (SPEC §7) ----------------------------------
     /// Adds message `id` to each client's list, keeping the newest `limit`.
-    virtual void addOfflineEntries(const QString &nsp, qint64 id, const QStringList &clientIds, int limit,
-                                   Callback<Done> done) = 0;
+    virtual void addOfflineEntries(const QString &nsp, qint64 id, const QStringList &clientIds,
+                                   int limit, Callback<Done> done) = 0;
     /// The client's stored, unexpired offline messages, ascending id.
     virtual void offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done) = 0;
 

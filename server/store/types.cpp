@@ -1,18 +1,24 @@
+#include "types.h"
 #include "result.h"
 #include "store.h"
-#include "types.h"
 
 namespace qpush::store {
 
 QString errorCodeName(ErrorCode code)
 {
     switch (code) {
-    case ErrorCode::Unavailable: return QStringLiteral("Unavailable");
-    case ErrorCode::NotFound: return QStringLiteral("NotFound");
-    case ErrorCode::Conflict: return QStringLiteral("Conflict");
-    case ErrorCode::Corrupt: return QStringLiteral("Corrupt");
-    case ErrorCode::Invalid: return QStringLiteral("Invalid");
-    case ErrorCode::Internal: return QStringLiteral("Internal");
+    case ErrorCode::Unavailable:
+        return QStringLiteral("Unavailable");
+    case ErrorCode::NotFound:
+        return QStringLiteral("NotFound");
+    case ErrorCode::Conflict:
+        return QStringLiteral("Conflict");
+    case ErrorCode::Corrupt:
+        return QStringLiteral("Corrupt");
+    case ErrorCode::Invalid:
+        return QStringLiteral("Invalid");
+    case ErrorCode::Internal:
+        return QStringLiteral("Internal");
     }
     return QStringLiteral("Internal");
 }
@@ -20,9 +26,12 @@ QString errorCodeName(ErrorCode code)
 QString platformName(Platform p)
 {
     switch (p) {
-    case Platform::Ios: return QStringLiteral("ios");
-    case Platform::Android: return QStringLiteral("android");
-    case Platform::Web: break;
+    case Platform::Ios:
+        return QStringLiteral("ios");
+    case Platform::Android:
+        return QStringLiteral("android");
+    case Platform::Web:
+        break;
     }
     return QStringLiteral("web");
 }
@@ -63,7 +72,8 @@ std::optional<ClientIdParts> parseClientId(const QString &clientId)
     return parts;
 }
 
-QString makeClientId(const QString &nsp, const QString &userid, Platform platform, const QString &uuid)
+QString makeClientId(const QString &nsp, const QString &userid, Platform platform,
+                     const QString &uuid)
 {
     return nsp + u'#' + userid + u'#' + platformName(platform) + u'-' + uuid;
 }

@@ -13,7 +13,7 @@ namespace qpush::store {
 
 enum class Platform { Web, Ios, Android };
 
-QString platformName(Platform p);                               // "web", "ios", "android"
+QString platformName(Platform p); // "web", "ios", "android"
 std::optional<Platform> platformFromName(QStringView name);
 
 /// The parts of a client id `<nsp>#<userid>#<platform>-<uuid>` (SPEC §2).
@@ -26,7 +26,8 @@ struct ClientIdParts
 };
 
 std::optional<ClientIdParts> parseClientId(const QString &clientId);
-QString makeClientId(const QString &nsp, const QString &userid, Platform platform, const QString &uuid);
+QString makeClientId(const QString &nsp, const QString &userid, Platform platform,
+                     const QString &uuid);
 
 /// One `apns_list` entry of a namespace (SPEC §5), stored as given.
 struct ApnsEntry
@@ -129,15 +130,15 @@ struct PushRecord
     qint64 sendDate = 0;
     bool leaveMessage = false;
     QString apnsName;
-    QString extra;       ///< "lost" or empty
+    QString extra; ///< "lost" or empty
     QString exceptClient;
     qint64 ttlMs = 3600 * 1000; ///< `expire` hours, in ms
     int onlineClientCount = 0;
-    int recentLimit = 1000;         ///< per-room messages kept for `sync`
-    QStringList offlineClientIds;   ///< Android offline entries to add now
-    int offlineLimit = 100;         ///< `android_unread_message_list_max_limit`
+    int recentLimit = 1000;       ///< per-room messages kept for `sync`
+    QStringList offlineClientIds; ///< Android offline entries to add now
+    int offlineLimit = 100;       ///< `android_unread_message_list_max_limit`
     /// Enqueued atomically with the push, in the push's namespace (its `nsp`
-    /// is ignored).
+    /// is ignored). An empty payload is replaced by the push's id (decimal).
     std::optional<JobSpec> followUp;
 };
 
@@ -184,7 +185,8 @@ struct PushReport
 
 struct AckOutcome
 {
-    bool counted = false; ///< false: this client had already acked
+    bool counted = false; ///< this receipt was counted (first from a target)
+    bool target = true;   ///< false: not a member of the push's room, or its `except`
 };
 
 /// Added to a report after APNs sends.

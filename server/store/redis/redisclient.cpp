@@ -51,7 +51,8 @@ RedisScript RedisScript::fromBody(QByteArray body)
     return s;
 }
 
-RedisClient::RedisClient(RedisClientOptions options, QObject *parent) : QObject(parent), m_options(std::move(options))
+RedisClient::RedisClient(RedisClientOptions options, QObject *parent)
+    : QObject(parent), m_options(std::move(options))
 {
 }
 
@@ -130,7 +131,8 @@ void RedisClient::execute(const QByteArray &routingKey, const QByteArrayList &ar
     dispatch(std::move(attempt));
 }
 
-void RedisClient::eval(const RedisScript &script, const QByteArrayList &keys, const QByteArrayList &args, ReplyFn fn)
+void RedisClient::eval(const RedisScript &script, const QByteArrayList &keys,
+                       const QByteArrayList &args, ReplyFn fn)
 {
     QByteArrayList argv;
     argv.reserve(keys.size() + args.size() + 3);
@@ -138,19 +140,21 @@ void RedisClient::eval(const RedisScript &script, const QByteArrayList &keys, co
     argv += keys;
     argv += args;
     const QByteArray routing = keys.value(0);
-    execute(routing, argv, [this, routing, argv, body = script.body, fn = std::move(fn)](const RedisValue &v) mutable {
-        if (v.errorKind() != "NOSCRIPT") {
-            if (fn)
-                fn(v);
-            return;
-        }
-        // The server lost its script cache (restart, SCRIPT FLUSH): EVAL
-        // sends the body and caches it again.
-        qCInfo(lcStoreRedis) << "NOSCRIPT: re-sending script body";
-        argv[0] = QByteArrayLiteral("EVAL");
-        argv[1] = body;
-        execute(routing, argv, std::move(fn));
-    });
+    execute(
+        routing, argv,
+        [this, routing, argv, body = script.body, fn = std::move(fn)](const RedisValue &v) mutable {
+            if (v.errorKind() != "NOSCRIPT") {
+                if (fn)
+                    fn(v);
+                return;
+            }
+            // The server lost its script cache (restart, SCRIPT FLUSH): EVAL
+            // sends the body and caches it again.
+            qCInfo(lcStoreRedis) << "NOSCRIPT: re-sending script body";
+            argv[0] = QByteArrayLiteral("EVAL");
+            argv[1] = body;
+            execute(routing, argv, std::move(fn));
+        });
 }
 
 void RedisClient::dispatch(std::shared_ptr<Attempt> attempt)
@@ -159,7 +163,10 @@ void RedisClient::dispatch(std::shared_ptr<Attempt> attempt)
     if (!m_options.cluster) {
         if (m_connections.empty()) {
             QMetaObject::invokeMethod(
-                this, [attempt]() { attempt->fn(RedisValue::transportError(QByteArrayLiteral("no redis address"))); },
+                this,
+                [attempt]() {
+                    attempt->fn(RedisValue::transportError(QByteArrayLiteral("no redis address")));
+                },
                 Qt::QueuedConnection);
             return;
         }
@@ -173,13 +180,17 @@ void RedisClient::dispatch(std::shared_ptr<Attempt> attempt)
     }
     QString address;
     if (m_haveSlots) {
-        address = m_slots[std::size_t(attempt->routingKey.isEmpty() ? 0 : redisKeySlot(attempt->routingKey))];
+        address = m_slots[std::size_t(
+            attempt->routingKey.isEmpty() ? 0 : redisKeySlot(attempt->routingKey))];
     }
     if (address.isEmpty()) {
         refreshSlots();
         QMetaObject::invokeMethod(
             this,
-            [attempt]() { attempt->fn(RedisValue::transportError(QByteArrayLiteral("cluster slot map not known"))); },
+            [attempt]() {
+                attempt->fn(
+                    RedisValue::transportError(QByteArrayLiteral("cluster slot map not known")));
+            },
             Qt::QueuedConnection);
         return;
     }
@@ -247,20 +258,22 @@ void RedisClient::refreshSlots()
     }
     m_refreshing = true;
     m_refreshAgain = false;
-    from->send({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("SLOTS")}, [this, fromAddress](const RedisValue &v) {
-        m_refreshing = false;
-        applySlots(v, fromAddress);
-        if (m_refreshAgain) {
-            m_refreshAgain = false;
-            QTimer::singleShot(50, this, &RedisClient::refreshSlots);
-        }
-    });
+    from->send({QByteArrayLiteral("CLUSTER"), QByteArrayLiteral("SLOTS")},
+               [this, fromAddress](const RedisValue &v) {
+                   m_refreshing = false;
+                   applySlots(v, fromAddress);
+                   if (m_refreshAgain) {
+                       m_refreshAgain = false;
+                       QTimer::singleShot(50, this, &RedisClient::refreshSlots);
+                   }
+               });
 }
 
 void RedisClient::applySlots(const RedisValue &v, const QString &from)
 {
     if (!v.isArray()) {
-        qCWarning(lcStoreRedis).noquote() << "CLUSTER SLOTS from" << from << "failed:" << QString::fromUtf8(v.bytes());
+        qCWarning(lcStoreRedis).noquote()
+            << "CLUSTER SLOTS from" << from << "failed:" << QString::fromUtf8(v.bytes());
         return;
     }
     const QString fromHost = from.left(from.lastIndexOf(u':'));

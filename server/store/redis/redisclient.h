@@ -60,7 +60,8 @@ public:
     /// `routingKey` picks the node (any key of the command; empty: any node).
     void execute(const QByteArray &routingKey, const QByteArrayList &argv, ReplyFn fn);
     /// EVALSHA with NOSCRIPT fallback; keys[0] routes.
-    void eval(const RedisScript &script, const QByteArrayList &keys, const QByteArrayList &args, ReplyFn fn);
+    void eval(const RedisScript &script, const QByteArrayList &keys, const QByteArrayList &args,
+              ReplyFn fn);
 
 Q_SIGNALS:
     void availabilityChanged(bool available);

@@ -51,8 +51,9 @@ void RedisConnection::onReplyTimeout()
 {
     if (!m_ctx || m_outstanding <= 0)
         return;
-    qCWarning(lcStoreRedis).noquote() << address() << "sent no reply for" << m_options.commandTimeoutMs
-                                      << "ms; dropping the connection";
+    qCWarning(lcStoreRedis).noquote()
+        << address() << "sent no reply for" << m_options.commandTimeoutMs
+        << "ms; dropping the connection";
     redisAsyncContext *ctx = m_ctx;
     m_ctx = nullptr;
     redisAsyncFree(ctx); // fails every outstanding callback
@@ -136,9 +137,9 @@ void RedisConnection::handshake()
             if (generation != m_generation || !m_ctx || m_state != State::Connecting)
                 return; // a reply from an earlier, failed attempt
             if (v.isError()) {
-                if (!m_handshakeFailed)
-                    qCWarning(lcStoreRedis).noquote() << address() << QString::fromLatin1(what) << "failed:"
-                                                      << QString::fromUtf8(v.bytes());
+                if (!m_handshakeFailed && !std::exchange(m_handshakeWarned, true))
+                    qCWarning(lcStoreRedis).noquote() << address() << QString::fromLatin1(what)
+                                                      << "failed:" << QString::fromUtf8(v.bytes());
                 m_handshakeFailed = true;
             }
             if (--m_handshakePending > 0)
@@ -160,6 +161,7 @@ void RedisConnection::becomeReady()
     m_connectTimer->stop();
     m_state = State::Ready;
     m_backoffMs = 0;
+    m_handshakeWarned = false;
     const bool recovered = m_everReady;
     m_everReady = true;
     qCInfo(lcStoreRedis).noquote() << (recovered ? "reconnected to" : "connected to") << address();
@@ -190,14 +192,16 @@ void RedisConnection::goDown(const QByteArray &why)
         qCWarning(lcStoreRedis).noquote() << "lost" << address() << ":" << QString::fromUtf8(why);
         Q_EMIT readyChanged(false);
     } else {
-        qCDebug(lcStoreRedis).noquote() << "cannot connect to" << address() << ":" << QString::fromUtf8(why);
+        qCDebug(lcStoreRedis).noquote()
+            << "cannot connect to" << address() << ":" << QString::fromUtf8(why);
     }
     scheduleReconnect();
 }
 
 void RedisConnection::scheduleReconnect()
 {
-    m_backoffMs = m_backoffMs == 0 ? m_options.reconnectMinMs : std::min(m_backoffMs * 2, m_options.reconnectMaxMs);
+    m_backoffMs = m_backoffMs == 0 ? m_options.reconnectMinMs
+                                   : std::min(m_backoffMs * 2, m_options.reconnectMaxMs);
     m_reconnectTimer->start(m_backoffMs);
 }
 
@@ -205,7 +209,8 @@ void RedisConnection::send(const QByteArrayList &argv, ReplyFn fn)
 {
     if (m_state == State::Ready && m_ctx) {
         write(argv, std::move(fn));
-    } else if ((m_state == State::Connecting && !m_everReady && m_backoffMs == 0) || m_state == State::Idle) {
+    } else if ((m_state == State::Connecting && !m_everReady && m_backoffMs == 0) ||
+               m_state == State::Idle) {
         m_waiting.push_back({argv, std::move(fn), false});
         start();
     } else {
@@ -218,7 +223,8 @@ void RedisConnection::sendAsking(const QByteArrayList &argv, ReplyFn fn)
     if (m_state == State::Ready && m_ctx) {
         write({QByteArrayLiteral("ASKING")}, {});
         write(argv, std::move(fn));
-    } else if ((m_state == State::Connecting && !m_everReady && m_backoffMs == 0) || m_state == State::Idle) {
+    } else if ((m_state == State::Connecting && !m_everReady && m_backoffMs == 0) ||
+               m_state == State::Idle) {
         m_waiting.push_back({argv, std::move(fn), true});
         start();
     } else {
@@ -241,8 +247,8 @@ void RedisConnection::write(const QByteArrayList &argv, ReplyFn fn)
         lens.push_back(size_t(a.size()));
     }
     auto *rc = new ReplyContext{this, std::move(fn)};
-    if (redisAsyncCommandArgv(m_ctx, &RedisConnection::onReply, rc, int(args.size()), args.data(), lens.data())
-        != REDIS_OK) {
+    if (redisAsyncCommandArgv(m_ctx, &RedisConnection::onReply, rc, int(args.size()), args.data(),
+                              lens.data()) != REDIS_OK) {
         ReplyFn f = std::move(rc->fn);
         delete rc;
         failLater(std::move(f), QByteArrayLiteral("connection is closing"));
@@ -324,7 +330,8 @@ void RedisConnection::onReply(redisAsyncContext *, void *reply, void *privdata)
         // may then send, or even destroy the store, safely.
         if (c->m_collected.empty())
             QMetaObject::invokeMethod(c, &RedisConnection::deliverCollected, Qt::QueuedConnection);
-        c->m_collected.push_back({std::move(rc->fn), RedisValue::fromReply(static_cast<redisReply *>(reply))});
+        c->m_collected.push_back(
+            {std::move(rc->fn), RedisValue::fromReply(static_cast<redisReply *>(reply))});
     }
     delete rc;
 }

@@ -108,11 +108,12 @@ private:
     int m_backoffMs = 0;
     bool m_everReady = false;
     bool m_destroying = false;
-    std::vector<Pending> m_waiting;     // queued during the first connect
-    std::vector<Delivery> m_collected;  // replies read, to deliver outside hiredis
+    std::vector<Pending> m_waiting;    // queued during the first connect
+    std::vector<Delivery> m_collected; // replies read, to deliver outside hiredis
     quint64 m_generation = 0;
     int m_handshakePending = 0;
     bool m_handshakeFailed = false;
+    bool m_handshakeWarned = false; // one warning per outage, not per retry
 };
 
 } // namespace qpush::store

@@ -86,15 +86,22 @@ local limit = tonumber(ARGV[14])
 for i = 19, #ARGV do addOffline(base, ARGV[i], id, expireAt, limit, now) end
 if ARGV[15] ~= '' then
   local jid = redis.call('INCR', KEYS[10])
-  redis.call('HSET', base .. 'j:' .. jid, 'kind', ARGV[15], 'payload', ARGV[16], 'due', ARGV[18], 'att', 0)
+  local payload = ARGV[16]
+  if payload == '' then payload = ARGV[2] end -- empty: the message id
+  redis.call('HSET', base .. 'j:' .. jid, 'kind', ARGV[15], 'payload', payload, 'due', ARGV[18], 'att', 0)
   redis.call('ZADD', KEYS[9], ARGV[18], jid)
 end
 return {serverNum, expireAt}
 )lua";
 
-// KEYS: m:<id> a:<id> o:<cid>   ARGV: cid platformField platformName id
+// KEYS: m:<id> a:<id> o:<cid>   ARGV: cid platformField platformName id base
+// -> -1 unknown/expired, 0 already counted, 1 counted, 2 not a target
 const char kAck[] = R"lua(
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local room = redis.call('HGET', KEYS[1], 'room')
+if not room then return -1 end
+redis.call('ZREM', KEYS[3], ARGV[4])
+if ARGV[1] == redis.call('HGET', KEYS[1], 'exc') then return 2 end
+if redis.call('SISMEMBER', ARGV[5] .. 'r:' .. room .. ':' .. ARGV[3], ARGV[1]) == 0 then return 2 end
 local added = redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[3])
 if added == 1 then
   redis.call('HINCRBY', KEYS[1], 'ac', 1)
@@ -102,7 +109,6 @@ if added == 1 then
   local ttl = redis.call('PTTL', KEYS[1])
   if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 end
-redis.call('ZREM', KEYS[3], ARGV[4])
 return added
 )lua";
 
@@ -409,9 +415,9 @@ RedisScripts RedisScripts::build()
 
 QList<RedisScript> RedisScripts::all() const
 {
-    return {push, ack, apnsResult, listReports, pending, updateClient, editClientDnd, join, leave, transfer,
-            roomLeaveMessage, roomDnd, roomCounts, legacy, sync, addOffline, offline, jobEnqueue, jobClaim,
-            jobComplete, sweep};
+    return {push, ack,        apnsResult, listReports,      pending,  updateClient, editClientDnd,
+            join, leave,      transfer,   roomLeaveMessage, roomDnd,  roomCounts,   legacy,
+            sync, addOffline, offline,    jobEnqueue,       jobClaim, jobComplete,  sweep};
 }
 
 } // namespace qpush::store

@@ -38,7 +38,10 @@ public:
     QString backendName() const override;
     bool isAvailable() const { return m_client->isAvailable(); }
     /// The full key of a namespace-scoped suffix (tests look at slots).
-    QByteArray keyForTest(const QString &nsp, const QString &suffix) const { return key(nsp, suffix.toUtf8()); }
+    QByteArray keyForTest(const QString &nsp, const QString &suffix) const
+    {
+        return key(nsp, suffix.toUtf8());
+    }
 
     void saveNamespace(const NamespaceRecord &ns, Callback<Done> done) override;
     void getNamespace(const QString &key, Callback<NamespaceRecord> done) override;
@@ -47,31 +50,40 @@ public:
 
     void getClient(const QString &clientId, Callback<ClientInfo> done) override;
     void getClients(const QStringList &clientIds, Callback<QList<ClientInfo>> done) override;
-    void updateClient(const QString &clientId, const ClientPatch &patch, Callback<ClientInfo> done) override;
+    void updateClient(const QString &clientId, const ClientPatch &patch,
+                      Callback<ClientInfo> done) override;
     void editClientApns(const QString &clientId, const QStringList &add, const QStringList &remove,
                         Callback<QStringList> done) override;
-    void removeLegacyClients(const QString &nsp, qint64 notSeenSince, Callback<QStringList> done) override;
+    void removeLegacyClients(const QString &nsp, qint64 notSeenSince,
+                             Callback<QStringList> done) override;
     void countClients(const QString &nsp, Callback<qint64> done) override;
 
     void joinRooms(const QString &clientId, const QStringList &rooms, Callback<Done> done) override;
-    void leaveRooms(const QString &clientId, const QStringList &rooms, Callback<Done> done) override;
+    void leaveRooms(const QString &clientId, const QStringList &rooms,
+                    Callback<Done> done) override;
     void clientRooms(const QString &clientId, Callback<QStringList> done) override;
     void roomMembers(const QString &nsp, const QString &room, std::optional<Platform> platform,
                      Callback<QStringList> done) override;
-    void roomCounts(const QString &nsp, const QStringList &rooms, Callback<QList<RoomCounts>> done) override;
-    void transfer(const QString &nsp, const QStringList &sourceRooms, const QString &targetRoom, TransferKind kind,
-                  Callback<QStringList> done) override;
+    void roomCounts(const QString &nsp, const QStringList &rooms,
+                    Callback<QList<RoomCounts>> done) override;
+    void transfer(const QString &nsp, const QStringList &sourceRooms, const QString &targetRoom,
+                  TransferKind kind, Callback<QStringList> done) override;
     void setRoomLeaveMessage(const QString &nsp, const QString &room, bool leaveMessage,
                              Callback<qint64> done) override;
-    void editRoomApns(const QString &nsp, const QString &room, const QStringList &add, const QStringList &remove,
-                      Callback<qint64> done) override;
+    void editRoomApns(const QString &nsp, const QString &room, const QStringList &add,
+                      const QStringList &remove, Callback<qint64> done) override;
 
     void savePush(const PushRecord &push, Callback<PushSaved> done) override;
-    void getReport(const QString &nsp, qint64 id, bool withDetail, Callback<PushReport> done) override;
-    void listReports(const QString &nsp, int page, int size, Callback<QList<PushReport>> done) override;
-    void recordAck(const QString &nsp, qint64 id, const QString &clientId, Callback<AckOutcome> done) override;
-    void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r, Callback<Done> done) override;
-    void pendingRecipients(const QString &nsp, qint64 id, Callback<QList<ClientInfo>> done) override;
+    void getReport(const QString &nsp, qint64 id, bool withDetail,
+                   Callback<PushReport> done) override;
+    void listReports(const QString &nsp, int page, int size,
+                     Callback<QList<PushReport>> done) override;
+    void recordAck(const QString &nsp, qint64 id, const QString &clientId,
+                   Callback<AckOutcome> done) override;
+    void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
+                          Callback<Done> done) override;
+    void pendingRecipients(const QString &nsp, qint64 id,
+                           Callback<QList<ClientInfo>> done) override;
     void roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch, int limit,
                   Callback<SyncResult> done) override;
     void messageStats(const QString &nsp, qint64 now, Callback<MessageStats> done) override;
@@ -86,10 +98,12 @@ public:
 
 private:
     QByteArray base(const QString &nsp) const;
-    QByteArray key(const QString &nsp, const QByteArray &suffix) const { return base(nsp) + suffix; }
+    QByteArray key(const QString &nsp, const QByteArray &suffix) const
+    {
+        return base(nsp) + suffix;
+    }
     QByteArray globalKey(const char *suffix) const { return m_prefix + suffix; }
-    template<class T>
-    void failLater(Callback<T> done, Error e);
+    template <class T> void failLater(Callback<T> done, Error e);
     void scanDelete(const QString &nsp, QByteArray cursor, std::function<void(Result<Done>)> done);
     void sweep();
 
@@ -99,5 +113,16 @@ private:
     RedisClient *m_client = nullptr; // child
     QTimer *m_sweepTimer = nullptr;
 };
+
+template <class T> inline void RedisStore::failLater(Callback<T> done, Error e)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [done = std::move(done), e = std::move(e)]() {
+            if (done)
+                done(e);
+        },
+        Qt::QueuedConnection);
+}
 
 } // namespace qpush::store

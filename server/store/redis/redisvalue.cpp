@@ -79,10 +79,11 @@ Error RedisValue::toError() const
         return Error{ErrorCode::Unavailable, QStringLiteral("redis unavailable: ") + text};
     const QByteArray kind = errorKind();
     if (kind == "WRONGTYPE")
-        return Error{ErrorCode::Corrupt, QStringLiteral("redis holds data of an unexpected type: ") + text};
-    if (kind == "LOADING" || kind == "CLUSTERDOWN" || kind == "TRYAGAIN" || kind == "MASTERDOWN"
-        || kind == "READONLY" || kind == "NOAUTH" || kind == "WRONGPASS" || kind == "BUSY" || kind == "OOM"
-        || kind == "MOVED" || kind == "ASK" || kind == "MISCONF")
+        return Error{ErrorCode::Corrupt,
+                     QStringLiteral("redis holds data of an unexpected type: ") + text};
+    if (kind == "LOADING" || kind == "CLUSTERDOWN" || kind == "TRYAGAIN" || kind == "MASTERDOWN" ||
+        kind == "READONLY" || kind == "NOAUTH" || kind == "WRONGPASS" || kind == "BUSY" ||
+        kind == "OOM" || kind == "MOVED" || kind == "ASK" || kind == "MISCONF")
         return Error{ErrorCode::Unavailable, QStringLiteral("redis: ") + text};
     return Error{ErrorCode::Internal, QStringLiteral("redis error: ") + text};
 }

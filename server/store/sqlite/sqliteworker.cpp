@@ -150,8 +150,8 @@ Error SqliteDb::toError(const QSqlError &e, const QString &what)
     default:
         break;
     }
-    Error err{c, QStringLiteral("sqlite: ") + e.text() + QStringLiteral(" (code ") + e.nativeErrorCode()
-                     + QStringLiteral(") in: ") + what.left(120)};
+    Error err{c, QStringLiteral("sqlite: ") + e.text() + QStringLiteral(" (code ") +
+                     e.nativeErrorCode() + QStringLiteral(") in: ") + what.left(120)};
     qCWarning(lcStoreSqlite).noquote() << err.toString();
     return err;
 }
@@ -160,7 +160,8 @@ Error SqliteDb::toError(const QSqlError &e, const QString &what)
 
 SqliteWorker::SqliteWorker(SqliteOptions options, QObject *receiver)
     : m_options(std::move(options)), m_receiver(receiver),
-      m_connectionName(QStringLiteral("qpush-store-") + QUuid::createUuid().toString(QUuid::WithoutBraces))
+      m_connectionName(QStringLiteral("qpush-store-") +
+                       QUuid::createUuid().toString(QUuid::WithoutBraces))
 {
 }
 
@@ -211,11 +212,13 @@ void SqliteWorker::drain()
     }
 }
 
-void SqliteWorker::runBatch(std::vector<std::shared_ptr<SqliteRequest>> &batch, std::size_t begin, std::size_t end)
+void SqliteWorker::runBatch(std::vector<std::shared_ptr<SqliteRequest>> &batch, std::size_t begin,
+                            std::size_t end)
 {
     if (!m_db) {
         for (std::size_t k = begin; k < end; ++k)
-            batch[k]->fail(Error{ErrorCode::Unavailable, QStringLiteral("sqlite store is not open")});
+            batch[k]->fail(
+                Error{ErrorCode::Unavailable, QStringLiteral("sqlite store is not open")});
         return;
     }
     SqliteDb &db = *m_db;
@@ -237,8 +240,8 @@ void SqliteWorker::runBatch(std::vector<std::shared_ptr<SqliteRequest>> &batch, 
     }
     db.finishAll();
     if (auto e = db.execDirect(QStringLiteral("COMMIT"))) {
-        qCWarning(lcStoreSqlite).noquote() << "commit failed, the batch of" << (end - begin)
-                                           << "requests is lost:" << e->message;
+        qCWarning(lcStoreSqlite).noquote()
+            << "commit failed, the batch of" << (end - begin) << "requests is lost:" << e->message;
         db.execDirect(QStringLiteral("ROLLBACK"));
         for (std::size_t k = begin; k < end; ++k) {
             if (ok[k - begin])
@@ -253,16 +256,19 @@ Result<Done> SqliteWorker::openDatabase()
         return Done{};
     const QFileInfo fi(m_options.path);
     if (fi.exists() && !fi.isFile())
-        return Error{ErrorCode::Unavailable, QStringLiteral("sqlite store path is not a file: ") + m_options.path};
+        return Error{ErrorCode::Unavailable,
+                     QStringLiteral("sqlite store path is not a file: ") + m_options.path};
     if (!QDir().mkpath(fi.absolutePath()))
-        return Error{ErrorCode::Unavailable, QStringLiteral("cannot create data dir ") + fi.absolutePath()};
+        return Error{ErrorCode::Unavailable,
+                     QStringLiteral("cannot create data dir ") + fi.absolutePath()};
 
     QSqlDatabase qdb = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     qdb.setDatabaseName(m_options.path);
     qdb.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!qdb.open()) {
-        Error e{ErrorCode::Unavailable,
-                QStringLiteral("cannot open sqlite store ") + m_options.path + QStringLiteral(": ") + qdb.lastError().text()};
+        Error e{ErrorCode::Unavailable, QStringLiteral("cannot open sqlite store ") +
+                                            m_options.path + QStringLiteral(": ") +
+                                            qdb.lastError().text()};
         qCWarning(lcStoreSqlite).noquote() << e.message;
         qdb = QSqlDatabase();
         QSqlDatabase::removeDatabase(m_connectionName);
@@ -270,7 +276,8 @@ Result<Done> SqliteWorker::openDatabase()
     }
     auto db = std::make_unique<SqliteDb>(qdb);
     auto fail = [&](Error e) -> Result<Done> {
-        Error out{e.code, QStringLiteral("cannot open sqlite store ") + m_options.path + QStringLiteral(": ") + e.message};
+        Error out{e.code, QStringLiteral("cannot open sqlite store ") + m_options.path +
+                              QStringLiteral(": ") + e.message};
         qCWarning(lcStoreSqlite).noquote() << out.message;
         db->clearCache();
         db->database().close();
@@ -289,9 +296,9 @@ Result<Done> SqliteWorker::openDatabase()
         if (!q.next() || q.value(0).toString().compare(u"wal", Qt::CaseInsensitive) != 0)
             return fail(Error{ErrorCode::Unavailable, QStringLiteral("WAL mode is not available")});
     }
-    for (const QString &pragma : {QString(QStringLiteral("PRAGMA synchronous=") + m_options.synchronous),
-                                  QStringLiteral("PRAGMA foreign_keys=OFF"),
-                                  QStringLiteral("PRAGMA temp_store=MEMORY")}) {
+    for (const QString &pragma :
+         {QString(QStringLiteral("PRAGMA synchronous=") + m_options.synchronous),
+          QStringLiteral("PRAGMA foreign_keys=OFF"), QStringLiteral("PRAGMA temp_store=MEMORY")}) {
         if (auto e = db->execDirect(pragma))
             return fail(*e);
     }
@@ -299,7 +306,8 @@ Result<Done> SqliteWorker::openDatabase()
     // Schema version and migrations, in one transaction.
     if (auto e = db->execDirect(QStringLiteral("BEGIN IMMEDIATE")))
         return fail(*e);
-    if (auto e = db->execDirect(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"))) {
+    if (auto e = db->execDirect(QStringLiteral(
+            "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"))) {
         db->execDirect(QStringLiteral("ROLLBACK"));
         return fail(*e);
     }
@@ -314,7 +322,8 @@ Result<Done> SqliteWorker::openDatabase()
         }
         if (q.next())
             version = q.value(0).toInt();
-        else if (auto e = db->execDirect(QStringLiteral("INSERT INTO schema_version(version) VALUES(0)"))) {
+        else if (auto e = db->execDirect(
+                     QStringLiteral("INSERT INTO schema_version(version) VALUES(0)"))) {
             q.finish();
             db->execDirect(QStringLiteral("ROLLBACK"));
             return fail(*e);
@@ -322,9 +331,10 @@ Result<Done> SqliteWorker::openDatabase()
     }
     if (version > kSchemaVersion) {
         db->execDirect(QStringLiteral("ROLLBACK"));
-        return fail(Error{ErrorCode::Invalid, QStringLiteral("schema version %1 is newer than this qpush (%2)")
-                                                  .arg(version)
-                                                  .arg(kSchemaVersion)});
+        return fail(Error{ErrorCode::Invalid,
+                          QStringLiteral("schema version %1 is newer than this qpush (%2)")
+                              .arg(version)
+                              .arg(kSchemaVersion)});
     }
     for (int v = version; v < kSchemaVersion; ++v) {
         for (auto it = kMigrations[v].begin; it != kMigrations[v].end; ++it) {
@@ -335,7 +345,8 @@ Result<Done> SqliteWorker::openDatabase()
         }
         qCInfo(lcStoreSqlite) << "migrated schema to version" << v + 1;
     }
-    if (auto e = db->execDirect(QStringLiteral("UPDATE schema_version SET version=%1").arg(kSchemaVersion))) {
+    if (auto e = db->execDirect(
+            QStringLiteral("UPDATE schema_version SET version=%1").arg(kSchemaVersion))) {
         db->execDirect(QStringLiteral("ROLLBACK"));
         return fail(*e);
     }
@@ -344,8 +355,8 @@ Result<Done> SqliteWorker::openDatabase()
         return fail(*e);
     }
     m_db = std::move(db);
-    qCInfo(lcStoreSqlite).noquote() << "opened" << m_options.path << "schema version" << kSchemaVersion
-                                    << "synchronous" << m_options.synchronous;
+    qCInfo(lcStoreSqlite).noquote() << "opened" << m_options.path << "schema version"
+                                    << kSchemaVersion << "synchronous" << m_options.synchronous;
     startSweepTimer();
     return Done{};
 }
@@ -357,7 +368,8 @@ void SqliteWorker::startSweepTimer()
     m_sweepTimer = new QTimer(this);
     m_sweepTimer->setInterval(m_options.sweepIntervalMs);
     connect(m_sweepTimer, &QTimer::timeout, this, [this]() {
-        enqueue(std::make_shared<SqliteRequestT<Done>>([this](SqliteDb &db) { return sweep(db); }, Callback<Done>()));
+        enqueue(std::make_shared<SqliteRequestT<Done>>([this](SqliteDb &db) { return sweep(db); },
+                                                       Callback<Done>()));
     });
     m_sweepTimer->start();
 }

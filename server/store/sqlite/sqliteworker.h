@@ -61,12 +61,13 @@ public:
     bool outsideTransaction = false;
 };
 
-template<class T>
-class SqliteRequestT final : public SqliteRequest
+template <class T> class SqliteRequestT final : public SqliteRequest
 {
 public:
     using Work = std::function<Result<T>(SqliteDb &)>;
-    SqliteRequestT(Work work, Callback<T> done) : m_work(std::move(work)), m_done(std::move(done)) {}
+    SqliteRequestT(Work work, Callback<T> done) : m_work(std::move(work)), m_done(std::move(done))
+    {
+    }
     bool run(SqliteDb &db) override
     {
         m_result.emplace(m_work(db));
@@ -115,7 +116,8 @@ public:
 
 private:
     void drain();
-    void runBatch(std::vector<std::shared_ptr<SqliteRequest>> &batch, std::size_t begin, std::size_t end);
+    void runBatch(std::vector<std::shared_ptr<SqliteRequest>> &batch, std::size_t begin,
+                  std::size_t end);
     void startSweepTimer();
 
     SqliteOptions m_options;

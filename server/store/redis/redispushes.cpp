@@ -1,0 +1,477 @@
+// RedisStore: pushes, reports, receipts, sync, statistics, offline lists
+// and delayed work (the namespace / client / room half is redisstore.cpp).
+#include "redisstore.h"
+
+#include "../logging.h"
+#include "redisreplies.h"
+
+#include <QDateTime>
+#include <QTimer>
+
+namespace qpush::store {
+
+using namespace redis;
+
+// ----------------------------------------------------------------- pushes
+
+void RedisStore::savePush(const PushRecord &push, Callback<PushSaved> done)
+{
+    if (!push.nsp.startsWith(u'/') || push.room.isEmpty()) {
+        failLater(std::move(done), invalid(QStringLiteral("a push needs a namespace and a room")));
+        return;
+    }
+    if (push.ttlMs <= 0) {
+        failLater(std::move(done), invalid(QStringLiteral("a push needs a positive ttl")));
+        return;
+    }
+    // 1. the global id (its own key, so its own slot) and the registries that
+    //    let the sweeper and the job claimer find this namespace; 2. once all
+    //    replied, the push script writes everything else in one slot.
+    struct State
+    {
+        int remaining = 0;
+        qint64 id = 0;
+        std::optional<Error> error;
+    };
+    auto state = std::make_shared<State>();
+    const QByteArray nsp = push.nsp.toUtf8();
+    auto runScript = [this, push, state, done]() {
+        if (state->error) {
+            done(*state->error);
+            return;
+        }
+        const qint64 id = state->id;
+        const QByteArray idText = QByteArray::number(id);
+        const StatBuckets b = statBuckets(push.sendDate);
+        const QByteArray room = push.room.toUtf8();
+        QByteArrayList keys{key(push.nsp, "m:" + idText),
+                            key(push.nsp, "msgs"),
+                            key(push.nsp, "mexp"),
+                            key(push.nsp, "rn:" + room),
+                            key(push.nsp, "rm:" + room),
+                            key(push.nsp, "st:m" + QByteArray::number(b.minute)),
+                            key(push.nsp, "st:h" + QByteArray::number(b.hour)),
+                            key(push.nsp, "st:d" + QByteArray::number(b.day)),
+                            key(push.nsp, "jobs"),
+                            key(push.nsp, "jseq")};
+        QByteArrayList args{base(push.nsp),
+                            idText,
+                            QByteArray::number(push.ttlMs),
+                            push.nsp.toUtf8(),
+                            room,
+                            push.pushData,
+                            QByteArray::number(push.sendDate),
+                            push.leaveMessage ? QByteArrayLiteral("1") : QByteArrayLiteral("0"),
+                            push.apnsName.toUtf8(),
+                            push.extra.toUtf8(),
+                            push.exceptClient.toUtf8(),
+                            QByteArray::number(push.onlineClientCount),
+                            QByteArray::number(std::max(push.recentLimit, 1)),
+                            QByteArray::number(push.offlineLimit),
+                            push.followUp ? push.followUp->kind.toUtf8() : QByteArray(),
+                            push.followUp ? push.followUp->payload : QByteArray(),
+                            QByteArray(),
+                            push.followUp ? QByteArray::number(push.followUp->dueAt)
+                                          : QByteArrayLiteral("0")};
+        args += utf8(push.offlineClientIds);
+        m_client->eval(m_scripts.push, keys, args,
+                       handle(done, [id](const RedisValue &v) -> Result<PushSaved> {
+                           auto arr = redisArray(v);
+                           if (!arr)
+                               return arr.error();
+                           if (arr->size() != 2)
+                               return Error{ErrorCode::Corrupt,
+                                            QStringLiteral("redis: bad push script reply")};
+                           return PushSaved{id, arr->at(0).toInteger()};
+                       }));
+    };
+    auto oneReplied = [state, runScript](const RedisValue &v) {
+        if (v.isError() && !state->error)
+            state->error = v.toError();
+        if (--state->remaining == 0)
+            runScript();
+    };
+    state->remaining = push.followUp ? 3 : 2;
+    m_client->execute(globalKey("msgid"), {QByteArrayLiteral("INCR"), globalKey("msgid")},
+                      [state, oneReplied](const RedisValue &v) {
+                          if (!v.isError()) {
+                              auto id = redisInteger(v);
+                              if (!id)
+                                  state->error = id.error();
+                              else if (id.value() <= 0 || id.value() > kMaxMessageId)
+                                  state->error = Error{ErrorCode::Corrupt,
+                                                       QStringLiteral("message id out of range")};
+                              else
+                                  state->id = id.value();
+                          }
+                          oneReplied(v);
+                      });
+    m_client->execute(globalKey("nsps"), {QByteArrayLiteral("SADD"), globalKey("nsps"), nsp},
+                      oneReplied);
+    if (push.followUp)
+        m_client->execute(globalKey("jobns"), {QByteArrayLiteral("SADD"), globalKey("jobns"), nsp},
+                          oneReplied);
+}
+
+void RedisStore::getReport(const QString &nsp, qint64 id, bool withDetail,
+                           Callback<PushReport> done)
+{
+    const QByteArray idText = QByteArray::number(id);
+    const QByteArray mk = key(nsp, "m:" + idText);
+    auto notThere = [nsp, id]() {
+        return notFound(QStringLiteral("no report %1 in %2").arg(id).arg(nsp));
+    };
+    if (!withDetail) {
+        m_client->execute(
+            mk, {QByteArrayLiteral("HGETALL"), mk},
+            handle(std::move(done), [notThere](const RedisValue &v) -> Result<PushReport> {
+                auto h = toHash(v);
+                if (!h)
+                    return h.error();
+                if (h->isEmpty())
+                    return notThere();
+                return reportFromHash(h.value());
+            }));
+        return;
+    }
+    // Pipelined: the report and its receipts.
+    struct State
+    {
+        std::optional<RedisValue> report, acks;
+    };
+    auto state = std::make_shared<State>();
+    auto finish = [state, done, notThere]() {
+        if (!state->report || !state->acks)
+            return;
+        auto h = toHash(*state->report);
+        if (!h)
+            return done(h.error());
+        if (h->isEmpty())
+            return done(notThere());
+        auto r = reportFromHash(h.value());
+        if (!r)
+            return done(r.error());
+        auto acks = toHash(*state->acks);
+        if (!acks)
+            return done(acks.error());
+        PushReport report = std::move(r).value();
+        for (auto it = acks->cbegin(); it != acks->cend(); ++it) {
+            const QString cid = QString::fromUtf8(it.key());
+            if (it.value() == "ios")
+                report.ackIOSDetail.append(cid);
+            else if (it.value() == "android")
+                report.ackAndroidDetail.append(cid);
+            else
+                report.ackWebDetail.append(cid);
+        }
+        report.ackIOSDetail.sort();
+        report.ackAndroidDetail.sort();
+        report.ackWebDetail.sort();
+        done(std::move(report));
+    };
+    m_client->execute(mk, {QByteArrayLiteral("HGETALL"), mk}, [state, finish](const RedisValue &v) {
+        state->report = v;
+        finish();
+    });
+    const QByteArray ak = key(nsp, "a:" + idText);
+    m_client->execute(ak, {QByteArrayLiteral("HGETALL"), ak}, [state, finish](const RedisValue &v) {
+        state->acks = v;
+        finish();
+    });
+}
+
+void RedisStore::listReports(const QString &nsp, int page, int size,
+                             Callback<QList<PushReport>> done)
+{
+    if (page < 1 || size < 1) {
+        failLater(std::move(done), invalid(QStringLiteral("page and size start at 1")));
+        return;
+    }
+    m_client->eval(
+        m_scripts.listReports, {key(nsp, "msgs")},
+        {base(nsp), QByteArray::number(qint64(page - 1) * size), QByteArray::number(size)},
+        handle(std::move(done), [](const RedisValue &v) -> Result<QList<PushReport>> {
+            auto arr = redisArray(v);
+            if (!arr)
+                return arr.error();
+            QList<PushReport> out;
+            for (const RedisValue &e : arr.value()) {
+                auto h = toHash(e);
+                if (!h)
+                    return h.error();
+                auto r = reportFromHash(h.value());
+                if (!r)
+                    return r.error();
+                out.append(r.value());
+            }
+            return out;
+        }));
+}
+
+void RedisStore::recordAck(const QString &nsp, qint64 id, const QString &clientId,
+                           Callback<AckOutcome> done)
+{
+    auto p = parseClientId(clientId);
+    if (!p) {
+        failLater(std::move(done), invalid(QStringLiteral("not a client id: ") + clientId));
+        return;
+    }
+    const QByteArray field = p->platform == Platform::Ios       ? QByteArrayLiteral("ai")
+                             : p->platform == Platform::Android ? QByteArrayLiteral("aa")
+                                                                : QByteArrayLiteral("aw");
+    const QByteArray idText = QByteArray::number(id);
+    const QByteArray cid = clientId.toUtf8();
+    m_client->eval(m_scripts.ack,
+                   {key(nsp, "m:" + idText), key(nsp, "a:" + idText), key(nsp, "o:" + cid)},
+                   {cid, field, platformName(p->platform).toUtf8(), idText, base(nsp)},
+                   handle(std::move(done), [nsp, id](const RedisValue &v) -> Result<AckOutcome> {
+                       auto n = redisInteger(v);
+                       if (!n)
+                           return n.error();
+                       if (n.value() < 0)
+                           return notFound(QStringLiteral("no message %1 in %2").arg(id).arg(nsp));
+                       return AckOutcome{n.value() == 1, n.value() != 2};
+                   }));
+}
+
+void RedisStore::recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
+                                  Callback<Done> done)
+{
+    m_client->eval(m_scripts.apnsResult, {key(nsp, "m:" + QByteArray::number(id))},
+                   {QByteArray::number(r.tried), QByteArray::number(r.succeeded),
+                    r.apnsEnv.toUtf8(), r.result.toUtf8()},
+                   handle(std::move(done), [nsp, id](const RedisValue &v) -> Result<Done> {
+                       auto n = redisInteger(v);
+                       if (!n)
+                           return n.error();
+                       if (n.value() < 0)
+                           return notFound(QStringLiteral("no message %1 in %2").arg(id).arg(nsp));
+                       return Done{};
+                   }));
+}
+
+void RedisStore::pendingRecipients(const QString &nsp, qint64 id, Callback<QList<ClientInfo>> done)
+{
+    const QByteArray idText = QByteArray::number(id);
+    m_client->eval(
+        m_scripts.pending, {key(nsp, "m:" + idText), key(nsp, "a:" + idText)}, {base(nsp)},
+        handle(std::move(done), [nsp, id](const RedisValue &v) -> Result<QList<ClientInfo>> {
+            if (v.isInteger())
+                return notFound(QStringLiteral("no message %1 in %2").arg(id).arg(nsp));
+            auto arr = redisArray(v);
+            if (!arr)
+                return arr.error();
+            QList<ClientInfo> out;
+            for (const RedisValue &e : arr.value()) {
+                if (!e.isArray() || e.elements().size() != 2)
+                    return Error{ErrorCode::Corrupt, QStringLiteral("redis: bad recipient entry")};
+                auto h = toHash(e.elements()[1]);
+                if (!h)
+                    return h.error();
+                auto c = clientFromHash(QString::fromUtf8(e.elements()[0].bytes()), h.value());
+                if (!c)
+                    return c.error();
+                out.append(c.value());
+            }
+            std::sort(out.begin(), out.end(), [](const ClientInfo &a, const ClientInfo &b) {
+                return a.clientId < b.clientId;
+            });
+            return out;
+        }));
+}
+
+void RedisStore::roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
+                          int limit, Callback<SyncResult> done)
+{
+    const QByteArray r = room.toUtf8();
+    m_client->eval(
+        m_scripts.sync, {key(nsp, "rn:" + r), key(nsp, "rm:" + r)},
+        {base(nsp), QByteArray::number(clientNum),
+         fetch ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), QByteArray::number(limit)},
+        handle(std::move(done), [](const RedisValue &v) -> Result<SyncResult> {
+            auto arr = redisArray(v);
+            if (!arr)
+                return arr.error();
+            if (arr->size() != 2)
+                return Error{ErrorCode::Corrupt, QStringLiteral("redis: bad sync reply")};
+            SyncResult s;
+            s.serverNum = arr->at(0).toInteger();
+            auto messages = messagesFromArray(arr->at(1));
+            if (!messages)
+                return messages.error();
+            s.messages = std::move(messages).value();
+            return s;
+        }));
+}
+
+void RedisStore::messageStats(const QString &nsp, qint64 now, Callback<MessageStats> done)
+{
+    const StatBuckets b = statBuckets(now);
+    const QByteArray m = key(nsp, "st:m" + QByteArray::number(b.minute));
+    m_client->execute(
+        m,
+        {QByteArrayLiteral("MGET"), m, key(nsp, "st:h" + QByteArray::number(b.hour)),
+         key(nsp, "st:d" + QByteArray::number(b.day))},
+        handle(std::move(done), [](const RedisValue &v) -> Result<MessageStats> {
+            auto arr = redisArray(v);
+            if (!arr)
+                return arr.error();
+            if (arr->size() != 3)
+                return Error{ErrorCode::Corrupt, QStringLiteral("redis: bad MGET reply")};
+            return MessageStats{arr->at(0).bytes().toLongLong(), arr->at(1).bytes().toLongLong(),
+                                arr->at(2).bytes().toLongLong()};
+        }));
+}
+
+// ---------------------------------------------------------------- offline
+
+void RedisStore::addOfflineEntries(const QString &nsp, qint64 id, const QStringList &clientIds,
+                                   int limit, Callback<Done> done)
+{
+    const QByteArray idText = QByteArray::number(id);
+    QByteArrayList args{base(nsp), idText, QByteArray::number(limit)};
+    args += utf8(clientIds);
+    m_client->eval(m_scripts.addOffline, {key(nsp, "m:" + idText)}, args,
+                   handle(std::move(done), [nsp, id](const RedisValue &v) -> Result<Done> {
+                       auto n = redisInteger(v);
+                       if (!n)
+                           return n.error();
+                       if (n.value() < 0)
+                           return notFound(QStringLiteral("no message %1 in %2").arg(id).arg(nsp));
+                       return Done{};
+                   }));
+}
+
+void RedisStore::offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done)
+{
+    auto p = parseClientId(clientId);
+    if (!p) {
+        failLater(std::move(done), invalid(QStringLiteral("not a client id: ") + clientId));
+        return;
+    }
+    m_client->eval(
+        m_scripts.offline, {key(p->nsp, "o:" + clientId.toUtf8())}, {base(p->nsp)},
+        handle(std::move(done), [](const RedisValue &v) { return messagesFromArray(v); }));
+}
+
+// ------------------------------------------------------------------- jobs
+
+void RedisStore::enqueueJob(const JobSpec &job, Callback<qint64> done)
+{
+    if (job.nsp.isEmpty() || job.kind.isEmpty()) {
+        failLater(std::move(done), invalid(QStringLiteral("a job needs a namespace and a kind")));
+        return;
+    }
+    // Registered first, so that a job is never in a queue nobody looks at.
+    m_client->execute(
+        globalKey("jobns"), {QByteArrayLiteral("SADD"), globalKey("jobns"), job.nsp.toUtf8()},
+        [this, job, done = std::move(done)](const RedisValue &v) mutable {
+            if (v.isError()) {
+                done(v.toError());
+                return;
+            }
+            m_client->eval(
+                m_scripts.jobEnqueue, {key(job.nsp, "jobs"), key(job.nsp, "jseq")},
+                {base(job.nsp), job.kind.toUtf8(), job.payload, QByteArray::number(job.dueAt)},
+                handle(std::move(done), [](const RedisValue &r) { return redisInteger(r); }));
+        });
+}
+
+void RedisStore::claimJobs(qint64 now, int max, qint64 leaseMs, Callback<QList<Job>> done)
+{
+    struct State
+    {
+        QStringList namespaces;
+        qsizetype next = 0;
+        QList<Job> jobs;
+        Callback<QList<Job>> done;
+        std::function<void()> step;
+    };
+    auto state = std::make_shared<State>();
+    state->done = std::move(done);
+    // One namespace after the other (each claim is one script in its slot)
+    // until `max` jobs are claimed.
+    state->step = [this, state, now, max, leaseMs]() {
+        if (state->next >= state->namespaces.size() || state->jobs.size() >= max) {
+            auto finish = std::move(state->done);
+            QList<Job> jobs = std::move(state->jobs);
+            state->step = nullptr; // break the cycle
+            finish(std::move(jobs));
+            return;
+        }
+        const QString nsp = state->namespaces[state->next++];
+        m_client->eval(m_scripts.jobClaim, {key(nsp, "jobs")},
+                       {base(nsp), QByteArray::number(now),
+                        QByteArray::number(max - state->jobs.size()), QByteArray::number(leaseMs)},
+                       [state, nsp](const RedisValue &v) {
+                           auto arr = redisArray(v);
+                           if (!arr) {
+                               auto finish = std::move(state->done);
+                               state->step = nullptr;
+                               finish(arr.error());
+                               return;
+                           }
+                           for (const RedisValue &e : arr.value()) {
+                               auto h = toHash(e);
+                               if (!h)
+                                   continue;
+                               Job j;
+                               j.id = num(h.value(), "id");
+                               j.nsp = nsp;
+                               j.kind = str(h.value(), "kind");
+                               j.payload = h->value(QByteArrayLiteral("payload"));
+                               j.dueAt = num(h.value(), "due");
+                               j.attempts = int(num(h.value(), "att"));
+                               state->jobs.append(j);
+                           }
+                           state->step();
+                       });
+    };
+    m_client->execute(globalKey("jobns"), {QByteArrayLiteral("SMEMBERS"), globalKey("jobns")},
+                      [state](const RedisValue &v) {
+                          auto l = stringList(v);
+                          if (!l) {
+                              auto finish = std::move(state->done);
+                              state->step = nullptr;
+                              finish(l.error());
+                              return;
+                          }
+                          state->namespaces = l.value();
+                          state->namespaces.sort();
+                          state->step();
+                      });
+}
+
+void RedisStore::completeJob(const QString &nsp, qint64 id, Callback<bool> done)
+{
+    const QByteArray idText = QByteArray::number(id);
+    m_client->eval(m_scripts.jobComplete, {key(nsp, "jobs"), key(nsp, "j:" + idText)}, {idText},
+                   handle(std::move(done), [](const RedisValue &v) -> Result<bool> {
+                       auto n = redisInteger(v);
+                       if (!n)
+                           return n.error();
+                       return n.value() > 0;
+                   }));
+}
+
+// ------------------------------------------------------------------ sweep
+
+void RedisStore::sweep()
+{
+    // Message hashes expire by themselves (PEXPIRE); what is left are their
+    // ids in the per-namespace index sets.
+    if (!m_client->isAvailable())
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_client->execute(globalKey("nsps"), {QByteArrayLiteral("SMEMBERS"), globalKey("nsps")},
+                      [this, now](const RedisValue &v) {
+                          auto l = stringList(v);
+                          if (!l)
+                              return;
+                          for (const QString &nsp : l.value())
+                              m_client->eval(m_scripts.sweep, {key(nsp, "mexp"), key(nsp, "msgs")},
+                                             {QByteArray::number(now)}, {});
+                      });
+}
+
+} // namespace qpush::store

@@ -1,0 +1,447 @@
+// SqliteStore: pushes, reports, receipts, sync, statistics, offline lists
+// and delayed work (the namespace / client / room half is sqlitestore.cpp).
+#include "sqlitestore.h"
+
+#include "sqliterows.h"
+
+namespace qpush::store {
+
+using namespace sqlite;
+// ----------------------------------------------------------------- pushes
+
+void SqliteStore::savePush(const PushRecord &push, Callback<PushSaved> done)
+{
+    submit<PushSaved>(
+        [push](SqliteDb &db) -> Result<PushSaved> {
+            if (!push.nsp.startsWith(u'/') || push.room.isEmpty())
+                return invalid(QStringLiteral("a push needs a namespace and a room"));
+            if (push.ttlMs <= 0)
+                return invalid(QStringLiteral("a push needs a positive ttl"));
+            auto id = nextSequence(db, QStringLiteral("message"));
+            if (!id)
+                return id.error();
+            QSqlQuery &counter = db.prepare(QStringLiteral(
+                "INSERT INTO room_counters(nsp, room, server_num) VALUES(?, ?, 1)"
+                " ON CONFLICT(nsp, room) DO UPDATE SET server_num = server_num + 1"));
+            counter.addBindValue(push.nsp);
+            counter.addBindValue(push.room);
+            if (auto e = db.exec(counter))
+                return *e;
+            QSqlQuery &num = db.prepare(
+                QStringLiteral("SELECT server_num FROM room_counters WHERE nsp = ? AND room = ?"));
+            num.addBindValue(push.nsp);
+            num.addBindValue(push.room);
+            if (auto e = db.exec(num))
+                return *e;
+            if (!num.next())
+                return Error{ErrorCode::Internal, QStringLiteral("room counter vanished")};
+            const qint64 serverNum = num.value(0).toLongLong() - 1;
+            const qint64 expireAt = db.now() + push.ttlMs;
+
+            QSqlQuery &ins = db.prepare(QStringLiteral(
+                "INSERT INTO messages(id, nsp, room, push_data, send_date, server_num, "
+                "leave_message, apns_name,"
+                " extra, except_client, expire_at, online_count) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
+            ins.addBindValue(id.value());
+            ins.addBindValue(push.nsp);
+            ins.addBindValue(push.room);
+            ins.addBindValue(push.pushData);
+            ins.addBindValue(push.sendDate);
+            ins.addBindValue(serverNum);
+            ins.addBindValue(push.leaveMessage ? 1 : 0);
+            ins.addBindValue(push.apnsName);
+            ins.addBindValue(push.extra);
+            ins.addBindValue(push.exceptClient);
+            ins.addBindValue(expireAt);
+            ins.addBindValue(push.onlineClientCount);
+            if (auto e = db.exec(ins))
+                return *e;
+
+            const StatBuckets b = statBuckets(push.sendDate);
+            const std::pair<QString, qint64> stats[] = {
+                {QStringLiteral("m%1").arg(b.minute), (b.minute + 2) * 60000},
+                {QStringLiteral("h%1").arg(b.hour), (b.hour + 2) * 3600000},
+                {QStringLiteral("d%1").arg(b.day), (b.day + 2) * 86400000},
+            };
+            for (const auto &[bucket, until] : stats) {
+                if (auto e = upsertStat(db, push.nsp, bucket, until))
+                    return *e;
+            }
+            if (!push.offlineClientIds.isEmpty()) {
+                if (auto e = addOffline(db, push.nsp, id.value(), expireAt, push.offlineClientIds,
+                                        push.offlineLimit))
+                    return *e;
+            }
+            if (push.followUp) {
+                auto jobId = nextSequence(db, QStringLiteral("job"));
+                if (!jobId)
+                    return jobId.error();
+                QSqlQuery &job = db.prepare(QStringLiteral(
+                    "INSERT INTO jobs(id, nsp, kind, payload, due_at) VALUES(?,?,?,?,?)"));
+                job.addBindValue(jobId.value());
+                job.addBindValue(push.nsp); // a follow-up belongs to the push's namespace
+                job.addBindValue(push.followUp->kind);
+                // An empty payload means "the message id": the job cannot know it earlier.
+                job.addBindValue(push.followUp->payload.isEmpty() ? QByteArray::number(id.value())
+                                                                  : push.followUp->payload);
+                job.addBindValue(push.followUp->dueAt);
+                if (auto e = db.exec(job))
+                    return *e;
+            }
+            return PushSaved{id.value(), serverNum};
+        },
+        std::move(done));
+}
+
+void SqliteStore::getReport(const QString &nsp, qint64 id, bool withDetail,
+                            Callback<PushReport> done)
+{
+    submit<PushReport>(
+        [nsp, id, withDetail](SqliteDb &db) -> Result<PushReport> {
+            QSqlQuery &q = db.prepare(QStringLiteral(
+                "SELECT " REPORT_COLS " FROM messages WHERE id = ? AND nsp = ? AND expire_at > ?"));
+            q.addBindValue(id);
+            q.addBindValue(nsp);
+            q.addBindValue(db.now());
+            if (auto e = db.exec(q))
+                return *e;
+            if (!q.next())
+                return notFound(QStringLiteral("no report %1 in %2").arg(id).arg(nsp));
+            PushReport r = readReport(q);
+            if (withDetail) {
+                QSqlQuery &d = db.prepare(QStringLiteral(
+                    "SELECT client_id, platform FROM acks WHERE msg_id = ? ORDER BY client_id"));
+                d.addBindValue(id);
+                if (auto e = db.exec(d))
+                    return *e;
+                while (d.next()) {
+                    const QString cid = d.value(0).toString();
+                    switch (Platform(d.value(1).toInt())) {
+                    case Platform::Ios:
+                        r.ackIOSDetail.append(cid);
+                        break;
+                    case Platform::Android:
+                        r.ackAndroidDetail.append(cid);
+                        break;
+                    case Platform::Web:
+                        r.ackWebDetail.append(cid);
+                        break;
+                    }
+                }
+            }
+            return r;
+        },
+        std::move(done));
+}
+
+void SqliteStore::listReports(const QString &nsp, int page, int size,
+                              Callback<QList<PushReport>> done)
+{
+    submit<QList<PushReport>>(
+        [nsp, page, size](SqliteDb &db) -> Result<QList<PushReport>> {
+            if (page < 1 || size < 1)
+                return invalid(QStringLiteral("page and size start at 1"));
+            QSqlQuery &q = db.prepare(QStringLiteral(
+                "SELECT " REPORT_COLS " FROM messages WHERE nsp = ? AND expire_at > ?"
+                " ORDER BY id DESC LIMIT ? OFFSET ?"));
+            q.addBindValue(nsp);
+            q.addBindValue(db.now());
+            q.addBindValue(size);
+            q.addBindValue(qint64(page - 1) * size);
+            if (auto e = db.exec(q))
+                return *e;
+            QList<PushReport> out;
+            while (q.next())
+                out.append(readReport(q));
+            return out;
+        },
+        std::move(done));
+}
+
+void SqliteStore::recordAck(const QString &nsp, qint64 id, const QString &clientId,
+                            Callback<AckOutcome> done)
+{
+    submit<AckOutcome>(
+        [nsp, id, clientId](SqliteDb &db) -> Result<AckOutcome> {
+            auto p = parts(clientId);
+            if (!p)
+                return invalid(QStringLiteral("not a client id: ") + clientId);
+            auto m = liveMessage(db, nsp, id);
+            if (!m)
+                return m.error();
+            QSqlQuery &del = db.prepare(
+                QStringLiteral("DELETE FROM offline WHERE client_id = ? AND msg_id = ?"));
+            del.addBindValue(clientId);
+            del.addBindValue(id);
+            if (auto e = db.exec(del))
+                return *e;
+            // Only the push's targets count: members of its room, except `except`.
+            bool target = clientId != m->exceptClient;
+            if (target) {
+                QSqlQuery &member = db.prepare(QStringLiteral(
+                    "SELECT 1 FROM members WHERE nsp = ? AND room = ? AND client_id = ?"));
+                member.addBindValue(nsp);
+                member.addBindValue(m->room);
+                member.addBindValue(clientId);
+                if (auto e = db.exec(member))
+                    return *e;
+                target = member.next();
+            }
+            if (!target)
+                return AckOutcome{false, false};
+            QSqlQuery &ins = db.prepare(QStringLiteral(
+                "INSERT OR IGNORE INTO acks(msg_id, client_id, platform) VALUES(?,?,?)"));
+            ins.addBindValue(id);
+            ins.addBindValue(clientId);
+            ins.addBindValue(int(p->platform));
+            if (auto e = db.exec(ins))
+                return *e;
+            const bool counted = ins.numRowsAffected() > 0;
+            if (counted) {
+                QString column = QStringLiteral("ack_web");
+                if (p->platform == Platform::Ios)
+                    column = QStringLiteral("ack_ios");
+                else if (p->platform == Platform::Android)
+                    column = QStringLiteral("ack_android");
+                QSqlQuery &u = db.prepare(
+                    QStringLiteral("UPDATE messages SET ack_count = ack_count + 1, ") + column +
+                    QStringLiteral(" = ") + column + QStringLiteral(" + 1 WHERE id = ?"));
+                u.addBindValue(id);
+                if (auto e = db.exec(u))
+                    return *e;
+            }
+            return AckOutcome{counted, true};
+        },
+        std::move(done));
+}
+
+void SqliteStore::recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
+                                   Callback<Done> done)
+{
+    submit<Done>(
+        [nsp, id, r](SqliteDb &db) -> Result<Done> {
+            QSqlQuery &q = db.prepare(QStringLiteral(
+                "UPDATE messages SET apns_count = apns_count + ?, apns_success = apns_success + ?,"
+                " apns_env = CASE WHEN ? = '' THEN apns_env ELSE ? END,"
+                " result = CASE WHEN ? = '' THEN result ELSE ? END"
+                " WHERE id = ? AND nsp = ? AND expire_at > ?"));
+            q.addBindValue(r.tried);
+            q.addBindValue(r.succeeded);
+            q.addBindValue(r.apnsEnv);
+            q.addBindValue(r.apnsEnv);
+            q.addBindValue(r.result);
+            q.addBindValue(r.result);
+            q.addBindValue(id);
+            q.addBindValue(nsp);
+            q.addBindValue(db.now());
+            if (auto e = db.exec(q))
+                return *e;
+            if (q.numRowsAffected() == 0)
+                return notFound(QStringLiteral("no message %1 in %2").arg(id).arg(nsp));
+            return Done{};
+        },
+        std::move(done));
+}
+
+void SqliteStore::pendingRecipients(const QString &nsp, qint64 id, Callback<QList<ClientInfo>> done)
+{
+    submit<QList<ClientInfo>>(
+        [nsp, id](SqliteDb &db) -> Result<QList<ClientInfo>> {
+            auto m = liveMessage(db, nsp, id);
+            if (!m)
+                return m.error();
+            QSqlQuery &q = db.prepare(QStringLiteral(
+                "SELECT c.id, c.nsp, c.userid, c.platform, c.uuid, c.first_connect, c.last_connect,"
+                " c.last_disconnect, c.update_date, c.mobile, c.system, c.device_token, "
+                "c.no_send_apns,"
+                " c.leave_message FROM members m JOIN clients c ON c.id = m.client_id"
+                " WHERE m.nsp = ? AND m.room = ? AND m.platform IN (1, 2) AND c.leave_message = 1"
+                " AND m.client_id <> ? AND NOT EXISTS"
+                " (SELECT 1 FROM acks a WHERE a.msg_id = ? AND a.client_id = m.client_id)"
+                " ORDER BY m.client_id"));
+            q.addBindValue(nsp);
+            q.addBindValue(m->room);
+            q.addBindValue(m->exceptClient);
+            q.addBindValue(id);
+            if (auto e = db.exec(q))
+                return *e;
+            QList<ClientInfo> out;
+            while (q.next())
+                out.append(readClient(q));
+            return out;
+        },
+        std::move(done));
+}
+
+void SqliteStore::roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
+                           int limit, Callback<SyncResult> done)
+{
+    submit<SyncResult>(
+        [nsp, room, clientNum, fetch, limit](SqliteDb &db) -> Result<SyncResult> {
+            SyncResult r;
+            QSqlQuery &q = db.prepare(
+                QStringLiteral("SELECT server_num FROM room_counters WHERE nsp = ? AND room = ?"));
+            q.addBindValue(nsp);
+            q.addBindValue(room);
+            if (auto e = db.exec(q))
+                return *e;
+            if (q.next())
+                r.serverNum = q.value(0).toLongLong();
+            if (!fetch || clientNum >= r.serverNum || limit <= 0)
+                return r;
+            QSqlQuery &m = db.prepare(QStringLiteral(
+                "SELECT " MESSAGE_COLS " FROM messages WHERE nsp = ? AND room = ?"
+                " AND server_num >= ? AND expire_at > ? ORDER BY server_num LIMIT ?"));
+            m.addBindValue(nsp);
+            m.addBindValue(room);
+            m.addBindValue(std::max<qint64>(clientNum, 0));
+            m.addBindValue(db.now());
+            m.addBindValue(limit);
+            if (auto e = db.exec(m))
+                return *e;
+            while (m.next())
+                r.messages.append(readMessage(m));
+            return r;
+        },
+        std::move(done));
+}
+
+void SqliteStore::messageStats(const QString &nsp, qint64 now, Callback<MessageStats> done)
+{
+    submit<MessageStats>(
+        [nsp, now](SqliteDb &db) -> Result<MessageStats> {
+            const StatBuckets b = statBuckets(now);
+            MessageStats s;
+            const std::pair<QString, qint64 *> wanted[] = {
+                {QStringLiteral("m%1").arg(b.minute), &s.minute},
+                {QStringLiteral("h%1").arg(b.hour), &s.hour},
+                {QStringLiteral("d%1").arg(b.day), &s.day},
+            };
+            for (const auto &[bucket, out] : wanted) {
+                QSqlQuery &q = db.prepare(
+                    QStringLiteral("SELECT count FROM stats WHERE nsp = ? AND bucket = ?"));
+                q.addBindValue(nsp);
+                q.addBindValue(bucket);
+                if (auto e = db.exec(q))
+                    return *e;
+                *out = q.next() ? q.value(0).toLongLong() : 0;
+            }
+            return s;
+        },
+        std::move(done));
+}
+
+// ---------------------------------------------------------------- offline
+
+void SqliteStore::addOfflineEntries(const QString &nsp, qint64 id, const QStringList &clientIds,
+                                    int limit, Callback<Done> done)
+{
+    submit<Done>(
+        [nsp, id, clientIds, limit](SqliteDb &db) -> Result<Done> {
+            auto m = liveMessage(db, nsp, id);
+            if (!m)
+                return m.error();
+            if (auto e = addOffline(db, nsp, id, m->expireAt, clientIds, limit))
+                return *e;
+            return Done{};
+        },
+        std::move(done));
+}
+
+void SqliteStore::offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done)
+{
+    submit<QList<PushMessage>>(
+        [clientId](SqliteDb &db) -> Result<QList<PushMessage>> {
+            QSqlQuery &q = db.prepare(
+                QStringLiteral("SELECT m.id, m.nsp, m.room, m.push_data, m.send_date, "
+                               "m.server_num, m.leave_message, m.apns_name,"
+                               " m.extra, m.except_client, m.expire_at FROM offline o JOIN "
+                               "messages m ON m.id = o.msg_id"
+                               " WHERE o.client_id = ? AND m.expire_at > ? ORDER BY m.id"));
+            q.addBindValue(clientId);
+            q.addBindValue(db.now());
+            if (auto e = db.exec(q))
+                return *e;
+            QList<PushMessage> out;
+            while (q.next())
+                out.append(readMessage(q));
+            return out;
+        },
+        std::move(done));
+}
+
+// ------------------------------------------------------------------- jobs
+
+void SqliteStore::enqueueJob(const JobSpec &job, Callback<qint64> done)
+{
+    submit<qint64>(
+        [job](SqliteDb &db) -> Result<qint64> {
+            if (job.nsp.isEmpty() || job.kind.isEmpty())
+                return invalid(QStringLiteral("a job needs a namespace and a kind"));
+            auto id = nextSequence(db, QStringLiteral("job"));
+            if (!id)
+                return id.error();
+            QSqlQuery &q = db.prepare(QStringLiteral(
+                "INSERT INTO jobs(id, nsp, kind, payload, due_at) VALUES(?,?,?,?,?)"));
+            q.addBindValue(id.value());
+            q.addBindValue(job.nsp);
+            q.addBindValue(job.kind);
+            q.addBindValue(job.payload);
+            q.addBindValue(job.dueAt);
+            if (auto e = db.exec(q))
+                return *e;
+            return id;
+        },
+        std::move(done));
+}
+
+void SqliteStore::claimJobs(qint64 now, int max, qint64 leaseMs, Callback<QList<Job>> done)
+{
+    submit<QList<Job>>(
+        [now, max, leaseMs](SqliteDb &db) -> Result<QList<Job>> {
+            QSqlQuery &q = db.prepare(
+                QStringLiteral("SELECT id, nsp, kind, payload, due_at, attempts FROM jobs"
+                               " WHERE due_at <= ? ORDER BY due_at, id LIMIT ?"));
+            q.addBindValue(now);
+            q.addBindValue(std::max(max, 0));
+            if (auto e = db.exec(q))
+                return *e;
+            QList<Job> jobs;
+            while (q.next()) {
+                Job j;
+                j.id = q.value(0).toLongLong();
+                j.nsp = q.value(1).toString();
+                j.kind = q.value(2).toString();
+                j.payload = q.value(3).toByteArray();
+                j.dueAt = q.value(4).toLongLong();
+                j.attempts = q.value(5).toInt() + 1;
+                jobs.append(j);
+            }
+            for (const Job &j : std::as_const(jobs)) {
+                QSqlQuery &u = db.prepare(QStringLiteral(
+                    "UPDATE jobs SET due_at = ?, attempts = attempts + 1 WHERE id = ?"));
+                u.addBindValue(now + leaseMs);
+                u.addBindValue(j.id);
+                if (auto e = db.exec(u))
+                    return *e;
+            }
+            return jobs;
+        },
+        std::move(done));
+}
+
+void SqliteStore::completeJob(const QString &nsp, qint64 id, Callback<bool> done)
+{
+    submit<bool>(
+        [nsp, id](SqliteDb &db) -> Result<bool> {
+            QSqlQuery &q = db.prepare(QStringLiteral("DELETE FROM jobs WHERE id = ? AND nsp = ?"));
+            q.addBindValue(id);
+            q.addBindValue(nsp);
+            if (auto e = db.exec(q))
+                return *e;
+            return q.numRowsAffected() > 0;
+        },
+        std::move(done));
+}
+
+} // namespace qpush::store
