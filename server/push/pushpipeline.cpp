@@ -7,6 +7,8 @@
 #include <QPointer>
 #include <QJsonDocument>
 
+#include <memory>
+
 namespace qpush::push {
 
 namespace {
@@ -125,12 +127,61 @@ qsizetype PushPipeline::deliverLocal(const store::PushMessage &message)
 void PushPipeline::acknowledge(const QString &nsp, qint64 id, const QString &clientId,
                                std::function<void(std::optional<DomainError>)> done)
 {
-    m_store->recordAck(nsp, id, clientId, [done](store::Result<store::AckOutcome> r) {
-        // Unknown or expired ids, and clients that were not targets, are ignored.
-        if (!r && r.error().code != store::ErrorCode::NotFound)
-            return done(fromStoreError(r.error()));
-        done(std::nullopt);
-    });
+    const AckKey key{nsp, id};
+    auto it = m_pendingAcks.find(key);
+    if (it == m_pendingAcks.end()) {
+        it = m_pendingAcks.insert(key, {});
+        m_ackOrder.append(key);
+    }
+    it->append(PendingAck{clientId, std::move(done)});
+    if (it->size() >= kMaxAckBatch)
+        sendAcks(nsp, id, std::exchange(*it, {}));
+    if (!m_ackFlushQueued) {
+        m_ackFlushQueued = true;
+        QMetaObject::invokeMethod(this, &PushPipeline::flushAcks, Qt::QueuedConnection);
+    }
+}
+
+void PushPipeline::flushAcks()
+{
+    m_ackFlushQueued = false;
+    auto pending = std::exchange(m_pendingAcks, {});
+    const auto order = std::exchange(m_ackOrder, {});
+    for (const AckKey &key : order) {
+        QList<PendingAck> batch = pending.take(key);
+        if (!batch.isEmpty()) // a full batch has already gone
+            sendAcks(key.first, key.second, std::move(batch));
+    }
+}
+
+void PushPipeline::sendAcks(const QString &nsp, qint64 id, QList<PendingAck> batch)
+{
+    // A malformed client id is refused alone instead of failing its batch.
+    QStringList clientIds;
+    auto callers = std::make_shared<QList<PendingAck>>();
+    clientIds.reserve(batch.size());
+    callers->reserve(batch.size());
+    for (PendingAck &a : batch) {
+        if (!store::parseClientId(a.clientId)) {
+            a.done(fromStoreError(store::Error{store::ErrorCode::Invalid,
+                                               QStringLiteral("not a client id: ") + a.clientId}));
+            continue;
+        }
+        clientIds.append(a.clientId);
+        callers->append(std::move(a));
+    }
+    if (callers->isEmpty())
+        return;
+    m_store->recordAcks(nsp, id, clientIds,
+                        [callers](store::Result<QList<store::AckOutcome>> r) {
+                            // Unknown or expired ids, and clients that were not
+                            // targets, are ignored.
+                            std::optional<DomainError> err;
+                            if (!r && r.error().code != store::ErrorCode::NotFound)
+                                err = fromStoreError(r.error());
+                            for (const PendingAck &a : std::as_const(*callers))
+                                a.done(err);
+                        });
 }
 
 void PushPipeline::sync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,

@@ -10,8 +10,12 @@
 
 #include "store/store.h"
 
+#include <QHash>
+#include <QList>
 #include <QObject>
 
+#include <functional>
+#include <utility>
 #include <variant>
 
 namespace qpush::push {
@@ -47,6 +51,22 @@ public:
     qint64 acceptedPushes() const { return m_accepted; }
 
 private:
+    // Receipts are coalesced per (namespace, push id) within one event-loop
+    // pass into one Store::recordAcks call (at most kMaxAckBatch clients).
+    struct PendingAck
+    {
+        QString clientId;
+        std::function<void(std::optional<DomainError>)> done;
+    };
+    using AckKey = std::pair<QString, qint64>;
+    static constexpr qsizetype kMaxAckBatch = 500;
+    void flushAcks();
+    void sendAcks(const QString &nsp, qint64 id, QList<PendingAck> batch);
+
+    QHash<AckKey, QList<PendingAck>> m_pendingAcks;
+    QList<AckKey> m_ackOrder; // first-seen order of m_pendingAcks' keys
+    bool m_ackFlushQueued = false;
+
     store::Store *m_store;
     NamespaceRegistry *m_registry;
     ClientGateway *m_gateway;

@@ -96,6 +96,13 @@ public:
     /// NotFound when the message is unknown or expired.
     virtual void recordAck(const QString &nsp, qint64 id, const QString &clientId,
                            Callback<AckOutcome> done) = 0;
+    /// recordAck for many clients of one push in one backend round trip: one
+    /// outcome per entry of `clientIds`, in order (a client listed twice is
+    /// counted at most once: its first entry). NotFound when the message is
+    /// unknown or expired, Invalid when an entry is not a client id (nothing
+    /// is then changed).
+    virtual void recordAcks(const QString &nsp, qint64 id, const QStringList &clientIds,
+                            Callback<QList<AckOutcome>> done) = 0;
     virtual void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
                                   Callback<Done> done) = 0;
     /// Members of the push's room on iOS and Android that have not acked, are

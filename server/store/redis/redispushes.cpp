@@ -234,6 +234,55 @@ void RedisStore::recordAck(const QString &nsp, qint64 id, const QString &clientI
                    }));
 }
 
+void RedisStore::recordAcks(const QString &nsp, qint64 id, const QStringList &clientIds,
+                            Callback<QList<AckOutcome>> done)
+{
+    // One script call for the whole batch; every key it touches (the message,
+    // its receipts, the clients' offline lists, the room sets) carries the
+    // namespace's hash tag.
+    const QByteArray idText = QByteArray::number(id);
+    QByteArrayList args{base(nsp), idText};
+    args.reserve(2 + 3 * clientIds.size());
+    for (const QString &clientId : clientIds) {
+        auto p = parseClientId(clientId);
+        if (!p) {
+            failLater(std::move(done), invalid(QStringLiteral("not a client id: ") + clientId));
+            return;
+        }
+        args.append(clientId.toUtf8());
+        args.append(p->platform == Platform::Ios       ? QByteArrayLiteral("ai")
+                    : p->platform == Platform::Android ? QByteArrayLiteral("aa")
+                                                       : QByteArrayLiteral("aw"));
+        args.append(platformName(p->platform).toUtf8());
+    }
+    const qsizetype expected = clientIds.size();
+    m_client->eval(
+        m_scripts.acks, {key(nsp, "m:" + idText), key(nsp, "a:" + idText)}, args,
+        handle(std::move(done),
+               [nsp, id, expected](const RedisValue &v) -> Result<QList<AckOutcome>> {
+                   if (v.isInteger() && v.toInteger() < 0)
+                       return notFound(QStringLiteral("no message %1 in %2").arg(id).arg(nsp));
+                   // An empty Lua table comes back as an empty array.
+                   auto arr = redisArray(v);
+                   if (!arr)
+                       return arr.error();
+                   if (arr.value().size() != expected)
+                       return Error{ErrorCode::Corrupt,
+                                    QStringLiteral("redis: %1 ack outcomes for %2 clients")
+                                        .arg(arr.value().size())
+                                        .arg(expected)};
+                   QList<AckOutcome> out;
+                   out.reserve(expected);
+                   for (const RedisValue &e : arr.value()) {
+                       auto n = redisInteger(e);
+                       if (!n)
+                           return n.error();
+                       out.append(AckOutcome{n.value() == 1, n.value() != 2});
+                   }
+                   return out;
+               }));
+}
+
 void RedisStore::recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
                                   Callback<Done> done)
 {

@@ -112,6 +112,37 @@ end
 return added
 )lua";
 
+// KEYS: m:<id> a:<id>   ARGV: base id, then per client: cid platformField platformName
+// -> -1 unknown/expired, else one code per client as in kAck (0 already
+// counted, 1 counted, 2 not a target); a client listed twice counts once.
+const char kAcks[] = R"lua(
+local room = redis.call('HGET', KEYS[1], 'room')
+if not room then return -1 end
+local exc = redis.call('HGET', KEYS[1], 'exc')
+local base, id = ARGV[1], ARGV[2]
+local out, added, perField = {}, 0, {}
+for i = 3, #ARGV - 2, 3 do
+  local cid, field, pname = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  redis.call('ZREM', base .. 'o:' .. cid, id)
+  local r = 2
+  if cid ~= exc and redis.call('SISMEMBER', base .. 'r:' .. room .. ':' .. pname, cid) == 1 then
+    r = redis.call('HSETNX', KEYS[2], cid, pname)
+    if r == 1 then
+      added = added + 1
+      perField[field] = (perField[field] or 0) + 1
+    end
+  end
+  out[#out + 1] = r
+end
+if added > 0 then
+  redis.call('HINCRBY', KEYS[1], 'ac', added)
+  for field, n in pairs(perField) do redis.call('HINCRBY', KEYS[1], field, n) end
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
+return out
+)lua";
+
 // KEYS: m:<id>   ARGV: tried succeeded env result
 const char kApns[] = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -391,6 +422,7 @@ RedisScripts RedisScripts::build()
     return RedisScripts{
         make({kNow, kAddOffline, kPush}),
         make({kAck}),
+        make({kAcks}),
         make({kApns}),
         make({kListReports}),
         make({kPending}),
@@ -415,7 +447,7 @@ RedisScripts RedisScripts::build()
 
 QList<RedisScript> RedisScripts::all() const
 {
-    return {push, ack,        apnsResult, listReports,      pending,  updateClient, editClientDnd,
+    return {push, ack, acks,  apnsResult, listReports,      pending,  updateClient, editClientDnd,
             join, leave,      transfer,   roomLeaveMessage, roomDnd,  roomCounts,   legacy,
             sync, addOffline, offline,    jobEnqueue,       jobClaim, jobComplete,  sweep};
 }

@@ -12,6 +12,7 @@ struct RedisScripts
 {
     RedisScript push;
     RedisScript ack;
+    RedisScript acks;
     RedisScript apnsResult;
     RedisScript listReports;
     RedisScript pending;

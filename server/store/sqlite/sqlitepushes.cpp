@@ -4,6 +4,8 @@
 
 #include "sqliterows.h"
 
+#include <QSet>
+
 namespace qpush::store {
 
 using namespace sqlite;
@@ -161,56 +163,119 @@ void SqliteStore::listReports(const QString &nsp, int page, int size,
 void SqliteStore::recordAck(const QString &nsp, qint64 id, const QString &clientId,
                             Callback<AckOutcome> done)
 {
-    submit<AckOutcome>(
-        [nsp, id, clientId](SqliteDb &db) -> Result<AckOutcome> {
-            auto p = parts(clientId);
-            if (!p)
-                return invalid(QStringLiteral("not a client id: ") + clientId);
+    recordAcks(nsp, id, {clientId}, [done](Result<QList<AckOutcome>> r) {
+        if (!r)
+            return done(r.error());
+        if (r.value().size() != 1)
+            return done(Error{ErrorCode::Internal, QStringLiteral("one ack, %1 outcomes")
+                                                       .arg(r.value().size())});
+        done(r.value().constFirst());
+    });
+}
+
+void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &clientIds,
+                             Callback<QList<AckOutcome>> done)
+{
+    submit<QList<AckOutcome>>(
+        [nsp, id, clientIds](SqliteDb &db) -> Result<QList<AckOutcome>> {
+            // Set-based, so a batch costs at most five statements whatever its
+            // size: the message, the offline deletes, one classification of
+            // every client, the receipts, the counters.
+            QStringList distinct;
+            QHash<QString, Platform> platformOf;
+            for (const QString &cid : clientIds) {
+                auto p = parts(cid);
+                if (!p)
+                    return invalid(QStringLiteral("not a client id: ") + cid);
+                if (!platformOf.contains(cid)) {
+                    platformOf.insert(cid, p->platform);
+                    distinct.append(cid);
+                }
+            }
             auto m = liveMessage(db, nsp, id);
             if (!m)
                 return m.error();
-            QSqlQuery &del = db.prepare(
-                QStringLiteral("DELETE FROM offline WHERE client_id = ? AND msg_id = ?"));
-            del.addBindValue(clientId);
+            QList<AckOutcome> out(clientIds.size(), AckOutcome{false, false});
+            if (distinct.isEmpty())
+                return out;
+            const QString idsJson = QString::fromUtf8(
+                QJsonDocument(QJsonArray::fromStringList(distinct)).toJson(QJsonDocument::Compact));
+
+            // The offline list loses the message in every case.
+            QSqlQuery &del = db.prepare(QStringLiteral(
+                "DELETE FROM offline WHERE msg_id = ? AND client_id IN"
+                " (SELECT value FROM json_each(?))"));
             del.addBindValue(id);
+            del.addBindValue(idsJson);
             if (auto e = db.exec(del))
                 return *e;
-            // Only the push's targets count: members of its room, except `except`.
-            bool target = clientId != m->exceptClient;
-            if (target) {
-                QSqlQuery &member = db.prepare(QStringLiteral(
-                    "SELECT 1 FROM members WHERE nsp = ? AND room = ? AND client_id = ?"));
-                member.addBindValue(nsp);
-                member.addBindValue(m->room);
-                member.addBindValue(clientId);
-                if (auto e = db.exec(member))
-                    return *e;
-                target = member.next();
-            }
-            if (!target)
-                return AckOutcome{false, false};
-            QSqlQuery &ins = db.prepare(QStringLiteral(
-                "INSERT OR IGNORE INTO acks(msg_id, client_id, platform) VALUES(?,?,?)"));
-            ins.addBindValue(id);
-            ins.addBindValue(clientId);
-            ins.addBindValue(int(p->platform));
-            if (auto e = db.exec(ins))
+
+            // Only the push's targets count: members of its room, except
+            // `except`; and each of them once.
+            QSqlQuery &cls = db.prepare(QStringLiteral(
+                "SELECT j.value,"
+                " EXISTS(SELECT 1 FROM members WHERE nsp = ? AND room = ? AND client_id = j.value),"
+                " EXISTS(SELECT 1 FROM acks WHERE msg_id = ? AND client_id = j.value)"
+                " FROM json_each(?) j"));
+            cls.addBindValue(nsp);
+            cls.addBindValue(m->room);
+            cls.addBindValue(id);
+            cls.addBindValue(idsJson);
+            if (auto e = db.exec(cls))
                 return *e;
-            const bool counted = ins.numRowsAffected() > 0;
-            if (counted) {
-                QString column = QStringLiteral("ack_web");
-                if (p->platform == Platform::Ios)
-                    column = QStringLiteral("ack_ios");
-                else if (p->platform == Platform::Android)
-                    column = QStringLiteral("ack_android");
-                QSqlQuery &u = db.prepare(
-                    QStringLiteral("UPDATE messages SET ack_count = ack_count + 1, ") + column +
-                    QStringLiteral(" = ") + column + QStringLiteral(" + 1 WHERE id = ?"));
+            QSet<QString> targets;
+            QSet<QString> fresh;
+            QJsonArray receipts;
+            qint64 perPlatform[3] = {0, 0, 0}; // ios, android, web
+            while (cls.next()) {
+                const QString cid = cls.value(0).toString();
+                if (cid == m->exceptClient || cls.value(1).toInt() == 0)
+                    continue;
+                targets.insert(cid);
+                if (cls.value(2).toInt() != 0)
+                    continue;
+                fresh.insert(cid);
+                const Platform platform = platformOf.value(cid);
+                receipts.append(QJsonArray{cid, int(platform)});
+                ++perPlatform[platform == Platform::Ios       ? 0
+                              : platform == Platform::Android ? 1
+                                                              : 2];
+            }
+            if (!fresh.isEmpty()) {
+                QSqlQuery &ins = db.prepare(QStringLiteral(
+                    "INSERT OR IGNORE INTO acks(msg_id, client_id, platform)"
+                    " SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]')"
+                    " FROM json_each(?)"));
+                ins.addBindValue(id);
+                ins.addBindValue(QString::fromUtf8(
+                    QJsonDocument(receipts).toJson(QJsonDocument::Compact)));
+                if (auto e = db.exec(ins))
+                    return *e;
+                if (ins.numRowsAffected() != fresh.size())
+                    return Error{ErrorCode::Internal,
+                                 QStringLiteral("%1 receipts written, %2 expected")
+                                     .arg(ins.numRowsAffected())
+                                     .arg(fresh.size())};
+                QSqlQuery &u = db.prepare(QStringLiteral(
+                    "UPDATE messages SET ack_count = ack_count + ?, ack_ios = ack_ios + ?,"
+                    " ack_android = ack_android + ?, ack_web = ack_web + ? WHERE id = ?"));
+                u.addBindValue(qint64(fresh.size()));
+                u.addBindValue(perPlatform[0]);
+                u.addBindValue(perPlatform[1]);
+                u.addBindValue(perPlatform[2]);
                 u.addBindValue(id);
                 if (auto e = db.exec(u))
                     return *e;
             }
-            return AckOutcome{counted, true};
+            for (qsizetype i = 0; i < clientIds.size(); ++i) {
+                const QString &cid = clientIds.at(i);
+                if (!targets.contains(cid))
+                    continue;
+                out[i].target = true;
+                // The first entry of a client takes its receipt.
+                out[i].counted = fresh.remove(cid);
+            }
+            return out;
         },
         std::move(done));
 }

@@ -59,6 +59,8 @@ public:
                      Callback<QList<PushReport>> done) override;
     void recordAck(const QString &nsp, qint64 id, const QString &clientId,
                    Callback<AckOutcome> done) override;
+    void recordAcks(const QString &nsp, qint64 id, const QStringList &clientIds,
+                    Callback<QList<AckOutcome>> done) override;
     void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
                           Callback<Done> done) override;
     void pendingRecipients(const QString &nsp, qint64 id,

@@ -75,6 +75,7 @@ private Q_SLOTS:
     void pushAndReport();
     void reportPagingAndNamespaces();
     void acks();
+    void batchAcks();
     void syncCounters();
     void offlineLists();
     void pendingRecipients();
@@ -619,6 +620,158 @@ void TstStore::acks()
     QCOMPARE(r->ackIOSDetail, QStringList{ios});
     QCOMPARE(r->ackAndroidDetail, QStringList{android});
     QCOMPARE(r->ackWebDetail, (QStringList{web1, web2}));
+}
+
+void TstStore::batchAcks()
+{
+    auto s = openStore();
+    QVERIFY(s);
+    const QString nsp = nextNsp();
+    auto cid = [&nsp](const char *user, Platform platform, const char *uuid) {
+        return makeClientId(nsp, QString::fromLatin1(user), platform, QString::fromLatin1(uuid));
+    };
+    const QString ios1 = cid("u1", Platform::Ios, "i1");
+    const QString ios2 = cid("u2", Platform::Ios, "i2");
+    const QString android1 = cid("u1", Platform::Android, "a1");
+    const QString android2 = cid("u3", Platform::Android, "a2");
+    const QString web1 = cid("u4", Platform::Web, "w1");
+    const QString web2 = cid("u5", Platform::Web, "w2");
+    const QString excepted = cid("u6", Platform::Android, "e");
+    const QString outsider = cid("u7", Platform::Android, "o");
+    for (const QString &c : {ios1, ios2, android1, android2, web1, web2, excepted})
+        STORE_OK(CALL(Done, s->joinRooms(c, {QStringLiteral("r")}, cb)));
+    STORE_OK(CALL(Done, s->joinRooms(outsider, {QStringLiteral("elsewhere")}, cb)));
+    PushRecord p = makePush(nsp, QStringLiteral("r"));
+    p.exceptClient = excepted;
+    p.offlineClientIds = {android1, android2, excepted, outsider};
+    p.offlineLimit = 10;
+    auto pushed = CALL(PushSaved, s->savePush(p, cb));
+    STORE_OK(pushed);
+    const qint64 id = pushed->id;
+    auto other = CALL(PushSaved, s->savePush(makePush(nsp, QStringLiteral("r")), cb));
+    STORE_OK(other);
+    STORE_OK(CALL(Done, s->addOfflineEntries(nsp, other->id, {android1, outsider}, 10, cb)));
+
+    // Already acked before the batch.
+    auto single = CALL(AckOutcome, s->recordAck(nsp, id, web2, cb));
+    STORE_OK(single);
+    QVERIFY(single->counted);
+
+    const QStringList batch{ios1,     android1, web1,     ios1, excepted, outsider,
+                            android2, web2,     android1, ios2};
+    auto r = CALL(QList<AckOutcome>, s->recordAcks(nsp, id, batch, cb));
+    STORE_OK(r);
+    QCOMPARE(r->size(), batch.size());
+    // {counted, target} per entry, in order.
+    const QList<std::pair<bool, bool>> expected{
+        {true, true},   // ios1
+        {true, true},   // android1
+        {true, true},   // web1
+        {false, true},  // ios1 again in the same batch
+        {false, false}, // the push's except client
+        {false, false}, // not a member of the room
+        {true, true},   // android2
+        {false, true},  // web2 acked before
+        {false, true},  // android1 again
+        {true, true},   // ios2
+    };
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        QCOMPARE(std::make_pair(r->at(i).counted, r->at(i).target), expected.at(i));
+    }
+
+    auto rep = CALL(PushReport, s->getReport(nsp, id, true, cb));
+    STORE_OK(rep);
+    QCOMPARE(rep->ackCount, 6);
+    QCOMPARE(rep->ackIOSCount, 2);
+    QCOMPARE(rep->ackAndroidCount, 2);
+    QCOMPARE(rep->ackWebCount, 2);
+    QCOMPARE(rep->ackIOSDetail, (QStringList{ios1, ios2}));
+    QCOMPARE(rep->ackAndroidDetail, (QStringList{android1, android2}));
+    std::set<QString> webs{web1, web2};
+    QCOMPARE(rep->ackWebDetail, (QStringList{webs.begin(), webs.end()}));
+
+    // The message left the offline list of every client of the batch (target
+    // or not); the other push stayed.
+    for (const QString &c : {android1, outsider}) {
+        auto l = CALL(QList<PushMessage>, s->offlineMessages(c, cb));
+        STORE_OK(l);
+        QCOMPARE(l->size(), 1);
+        QCOMPARE(l->at(0).id, other->id);
+    }
+    for (const QString &c : {android2, excepted}) {
+        auto l = CALL(QList<PushMessage>, s->offlineMessages(c, cb));
+        STORE_OK(l);
+        QVERIFY(l->isEmpty());
+    }
+
+    // A second batch counts nothing new.
+    auto again = CALL(QList<AckOutcome>, s->recordAcks(nsp, id, {ios2, web1, outsider}, cb));
+    STORE_OK(again);
+    QCOMPARE(again->size(), 3);
+    QCOMPARE(again->at(0).counted, false);
+    QCOMPARE(again->at(0).target, true);
+    QCOMPARE(again->at(1).counted, false);
+    QCOMPARE(again->at(2).target, false);
+    rep = CALL(PushReport, s->getReport(nsp, id, false, cb));
+    STORE_OK(rep);
+    QCOMPARE(rep->ackCount, 6);
+    // recordAck sees the batch's receipts.
+    auto late = CALL(AckOutcome, s->recordAck(nsp, id, android2, cb));
+    STORE_OK(late);
+    QCOMPARE(late->counted, false);
+    QCOMPARE(late->target, true);
+
+    // An empty batch answers an empty list; unknown ids and other
+    // namespaces are NotFound; a malformed id fails the batch and changes nothing.
+    auto none = CALL(QList<AckOutcome>, s->recordAcks(nsp, other->id, {}, cb));
+    STORE_OK(none);
+    QVERIFY(none->isEmpty());
+    STORE_ERR(CALL(QList<AckOutcome>, s->recordAcks(nsp, id + 1000, {ios1}, cb)),
+              ErrorCode::NotFound);
+    STORE_ERR(CALL(QList<AckOutcome>, s->recordAcks(nsp, id + 1000, {}, cb)),
+              ErrorCode::NotFound);
+    STORE_ERR(CALL(QList<AckOutcome>, s->recordAcks(nextNsp(), id, {ios1}, cb)),
+              ErrorCode::NotFound);
+    STORE_ERR(CALL(QList<AckOutcome>,
+                   s->recordAcks(nsp, other->id, {ios1, QStringLiteral("nonsense")}, cb)),
+              ErrorCode::Invalid);
+    rep = CALL(PushReport, s->getReport(nsp, other->id, false, cb));
+    STORE_OK(rep);
+    QCOMPARE(rep->ackCount, 0);
+    auto stillOffline = CALL(QList<PushMessage>, s->offlineMessages(android1, cb));
+    STORE_OK(stillOffline);
+    QCOMPARE(stillOffline->size(), 1);
+
+    // A large batch: every client once, counted once each.
+    QStringList many;
+    for (int i = 0; i < 600; ++i) {
+        const QString c = makeClientId(nsp, QStringLiteral("m%1").arg(i),
+                                       i % 3 == 0   ? Platform::Ios
+                                       : i % 3 == 1 ? Platform::Android
+                                                    : Platform::Web,
+                                       QStringLiteral("d%1").arg(i));
+        many << c;
+    }
+    for (qsizetype i = 0; i < many.size(); i += 100)
+        STORE_OK(CALL(Done, s->joinRooms(many.at(i), {QStringLiteral("r")}, cb)));
+    auto big = CALL(QList<AckOutcome>, s->recordAcks(nsp, other->id, many + many, cb));
+    STORE_OK(big);
+    QCOMPARE(big->size(), 1200);
+    int counted = 0;
+    int targets = 0;
+    for (const AckOutcome &o : big.value()) {
+        counted += o.counted ? 1 : 0;
+        targets += o.target ? 1 : 0;
+    }
+    QCOMPARE(counted, 6);
+    QCOMPARE(targets, 12);
+    rep = CALL(PushReport, s->getReport(nsp, other->id, false, cb));
+    STORE_OK(rep);
+    QCOMPARE(rep->ackCount, 6);
+    // The members are m0, m100, ..., m500: two of each platform.
+    QCOMPARE(rep->ackIOSCount, 2);
+    QCOMPARE(rep->ackAndroidCount, 2);
+    QCOMPARE(rep->ackWebCount, 2);
 }
 
 void TstStore::syncCounters()
