@@ -90,6 +90,16 @@ std::optional<QString> requireRoom(const QJsonObject &body, const NameRules &nam
     return room.toString();
 }
 
+// Answers {count} with the number of changed clients, or the store error.
+store::Callback<qint64> countReply(std::shared_ptr<Reply> reply)
+{
+    return [reply](store::Result<qint64> r) {
+        if (!r)
+            return reply->error(toApiError(r.error()));
+        reply->json(QJsonObject{{QStringLiteral("count"), double(r.value())}});
+    };
+}
+
 QString query(const Context &ctx, const char *key)
 {
     return QString::fromUtf8(ctx.request.queryValue(key));
@@ -288,11 +298,7 @@ void RestApi::buildAuthRoutes()
             }
         }
         auto shared = std::make_shared<Reply>(std::move(reply));
-        m_store->editRoomApns(ns.key, *room, lists[0], lists[1], [shared](store::Result<qint64> r) {
-            if (!r)
-                return shared->error(toApiError(r.error()));
-            shared->json(QJsonObject{{QStringLiteral("count"), double(r.value())}});
-        });
+        m_store->editRoomApns(ns.key, *room, lists[0], lists[1], countReply(std::move(shared)));
     });
     authRoute("POST", "/api/auth/room-leave-message", [this](const Context &ctx, Reply reply, const auto &ns) {
         auto body = bodyObject(ctx, reply);
@@ -305,11 +311,7 @@ void RestApi::buildAuthRoutes()
         if (!lm.isBool())
             return reply.error(ApiError::badRequest(QStringLiteral("leaveMessage must be a boolean")));
         auto shared = std::make_shared<Reply>(std::move(reply));
-        m_store->setRoomLeaveMessage(ns.key, *room, lm.toBool(), [shared](store::Result<qint64> r) {
-            if (!r)
-                return shared->error(toApiError(r.error()));
-            shared->json(QJsonObject{{QStringLiteral("count"), double(r.value())}});
-        });
+        m_store->setRoomLeaveMessage(ns.key, *room, lm.toBool(), countReply(std::move(shared)));
     });
     authRoute("POST", "/api/auth/transfer", [this](const Context &ctx, Reply reply, const auto &ns) {
         auto body = bodyObject(ctx, reply);

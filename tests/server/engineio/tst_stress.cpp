@@ -16,6 +16,7 @@
 #include "engineio/server.h"
 #include "net/epolldispatcher.h"
 #include "net/httpserver.h"
+#include "support/rawwebsocket.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -89,21 +90,6 @@ struct Client
     qint64 lastPongNs = 0;
 };
 
-bool writeAll(int fd, const char *data, size_t size)
-{
-    while (size > 0) {
-        const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return false; // everything written here is small: a full buffer is an error
-        }
-        data += n;
-        size -= size_t(n);
-    }
-    return true;
-}
-
 bool writeControl(int fd, const std::string &line)
 {
     const char *p = line.data();
@@ -121,47 +107,9 @@ bool writeControl(int fd, const std::string &line)
     return true;
 }
 
-// A masked client text frame (mask key 0: the payload stays as it is).
-std::string clientFrame(std::string_view payload)
-{
-    std::string f;
-    f.push_back(char(0x81));
-    f.push_back(char(0x80 | payload.size())); // payloads here are < 126 bytes
-    f.append(4, '\0');
-    f += payload;
-    return f;
-}
-
-bool takeFrame(const std::string &buf, size_t &pos, int &opcode, std::string_view &payload)
-{
-    const size_t avail = buf.size() - pos;
-    if (avail < 2)
-        return false;
-    const auto *p = reinterpret_cast<const unsigned char *>(buf.data() + pos);
-    size_t len = p[1] & 0x7f;
-    size_t header = 2;
-    if (len == 126) {
-        if (avail < 4)
-            return false;
-        len = (size_t(p[2]) << 8) | p[3];
-        header = 4;
-    } else if (len == 127) {
-        if (avail < 10)
-            return false;
-        len = 0;
-        for (int i = 2; i < 10; ++i)
-            len = (len << 8) | p[i];
-        header = 10;
-    }
-    if (p[1] & 0x80)
-        header += 4; // a server must not mask; tolerate it anyway
-    if (avail < header + len)
-        return false;
-    opcode = p[0] & 0x0f;
-    payload = std::string_view(buf.data() + pos + header, len);
-    pos += header + len;
-    return true;
-}
+using qpush::testsupport::clientFrame;
+using qpush::testsupport::takeFrame;
+using qpush::testsupport::writeAll;
 
 // Runs the clients; returns the process exit code. Lines to the parent:
 //   R                          all clients are open
