@@ -180,6 +180,13 @@ QByteArray Application::metricsText() const
 
 bool Application::listen(QString *error)
 {
+    if (!m_config.tls_cert.isEmpty() || !m_config.tls_key.isEmpty()) {
+        // Refuse rather than serve plain HTTP to someone who asked for TLS.
+        *error = QStringLiteral("tls_cert/tls_key are set, but qpush-server does not serve TLS "
+                                "itself yet: terminate TLS in front of it (see "
+                                "packaging/nginx/qpush.conf) and remove these keys");
+        return false;
+    }
     if (m_config.hasRole(Role::Socket)) {
         if (!m_clientHttp->listen(QHostAddress(m_config.socket_ip), m_config.socket_port)) {
             *error = QStringLiteral("cannot listen on %1:%2 (socket_port): %3")
