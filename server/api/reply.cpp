@@ -23,18 +23,6 @@ int ApiError::httpStatus() const
     return 500;
 }
 
-http::Headers corsHeaders(const http::Request &request)
-{
-    const QByteArray origin = request.header("origin");
-    http::Headers h;
-    h.append(http::Header{"access-control-allow-origin", origin.isEmpty() ? QByteArray("*") : origin});
-    if (!origin.isEmpty()) {
-        h.append(http::Header{"access-control-allow-credentials", "true"});
-        h.append(http::Header{"vary", "Origin"});
-    }
-    return h;
-}
-
 void Reply::json(const QJsonValue &body, int status)
 {
     http::Headers h = m_cors;

@@ -45,7 +45,5 @@ private:
     http::Headers m_cors;
 };
 
-// CORS headers the API sends on every answer (the request's Origin or *).
-http::Headers corsHeaders(const http::Request &request);
 
 } // namespace qpush::api

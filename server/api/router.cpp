@@ -47,20 +47,15 @@ bool Router::matches(const QByteArray &path) const
 
 void Router::handle(net::Responder responder, http::Request &request) const
 {
-    Reply reply(std::move(responder), corsHeaders(request));
+    // The client address is looked up here, for REST only: the client
+    // port's polling requests do not pay a getpeername per request.
+    if (net::Connection *c = responder.connection())
+        request.peerAddress = c->peerAddress().toString().toLatin1();
+    Reply reply(std::move(responder), http::corsHeaders(request));
     if (request.method == "OPTIONS") {
-        http::Headers h = corsHeaders(request);
-        h.append(http::Header{"access-control-allow-methods", "GET, POST, OPTIONS"});
         // Always Authorization and Content-Type (SPEC §10), plus what the
         // preflight asks for.
-        QByteArray allow = "Authorization, Content-Type";
-        for (const QByteArray &requested : request.header("access-control-request-headers").split(',')) {
-            const QByteArray name = requested.trimmed().toLower();
-            if (!name.isEmpty() && name != "authorization" && name != "content-type")
-                allow += ", " + name;
-        }
-        h.append(http::Header{"access-control-allow-headers", allow});
-        h.append(http::Header{"access-control-max-age", "86400"});
+        const http::Headers h = http::corsPreflightHeaders(request, "Authorization, Content-Type");
         net::Responder r = std::move(reply).takeResponder();
         r.respond(204, h, {});
         return;

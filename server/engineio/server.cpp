@@ -48,18 +48,9 @@ bool Server::matches(const QByteArray &path) const
     return path == m_options.path || path == m_options.path.chopped(1);
 }
 
-http::Headers Server::corsHeaders(const http::Request &request)
-{
-    const QByteArray origin = request.header("origin");
-    if (origin.isEmpty())
-        return {{"access-control-allow-origin", "*"}};
-    return {{"access-control-allow-origin", origin},
-            {"access-control-allow-credentials", "true"}};
-}
-
 void Server::sendError(net::Responder &responder, const http::Request &request, ErrorCode code)
 {
-    http::Headers headers = corsHeaders(request);
+    http::Headers headers = http::corsHeaders(request);
     headers.append(http::Header{"content-type", "application/json"});
     const int status = code == ErrorCode::Forbidden ? 403 : 400;
     const QByteArray body = "{\"code\":" + QByteArray::number(int(code)) + ",\"message\":\"" +
@@ -83,13 +74,7 @@ QByteArray Server::generateId() const
 void Server::handleRequest(net::Responder responder, http::Request &request)
 {
     if (request.method == "OPTIONS") {
-        http::Headers headers = corsHeaders(request);
-        headers.append(http::Header{"access-control-allow-methods", "GET, POST, OPTIONS"});
-        QByteArray allowHeaders = request.header("access-control-request-headers");
-        if (allowHeaders.isEmpty())
-            allowHeaders = "Content-Type";
-        headers.append(http::Header{"access-control-allow-headers", allowHeaders});
-        headers.append(http::Header{"access-control-max-age", "86400"});
+        const http::Headers headers = http::corsPreflightHeaders(request);
         responder.respond(204, headers, {});
         return;
     }

@@ -63,8 +63,6 @@ public:
     // Closes every session (graceful shutdown).
     void closeAll(const QString &reason = QStringLiteral("server shutting down"));
 
-    // CORS headers for a request (the request's Origin with credentials, or *).
-    static http::Headers corsHeaders(const http::Request &request);
 
 private:
     friend class Session;

@@ -163,7 +163,7 @@ void Session::flushPoll()
 void Session::answerPoll(const QList<Packet> &packets)
 {
     QObject::disconnect(m_pollWatch);
-    http::Headers headers = Server::corsHeaders(m_handshake);
+    http::Headers headers = http::corsHeaders(m_handshake);
     QByteArray body;
     if (m_version == Version::V4) {
         body = encodePayloadV4(packets);
@@ -212,7 +212,7 @@ void Session::pollConnectionClosed()
 void Session::handlePost(net::Responder responder, const http::Request &request)
 {
     const ServerOptions &o = m_server->options();
-    http::Headers headers = Server::corsHeaders(request);
+    http::Headers headers = http::corsHeaders(request);
     if (request.body.size() > o.maxPayload) {
         headers.append(http::Header{"content-type", "text/plain; charset=UTF-8"});
         responder.respond(413, headers, "Payload Too Large", true);

@@ -173,7 +173,6 @@ void Connection::processHttpInput()
         return;
     }
     http::Request request = m_parser.takeRequest();
-    request.peerAddress = peerAddress().toString().toLatin1();
     if (m_in.isEmpty())
         m_in = QByteArray(); // release the buffer of idle connections
     m_requestOutstanding = true;

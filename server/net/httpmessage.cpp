@@ -717,4 +717,38 @@ QByteArray percentDecode(QByteArrayView in, bool plusAsSpace)
     return out;
 }
 
+Headers corsHeaders(const Request &request)
+{
+    const QByteArray origin = request.header("origin");
+    if (origin.isEmpty())
+        return {Header{"access-control-allow-origin", "*"}};
+    return {Header{"access-control-allow-origin", origin},
+            Header{"access-control-allow-credentials", "true"}, Header{"vary", "Origin"}};
+}
+
+Headers corsPreflightHeaders(const Request &request, QByteArrayView alwaysAllowed)
+{
+    Headers h = corsHeaders(request);
+    h.append(Header{"access-control-allow-methods", "GET, POST, OPTIONS"});
+    QByteArray allow = alwaysAllowed.toByteArray();
+    const QByteArray fixed = allow.toLower();
+    const QByteArray requestedHeaders = request.header("access-control-request-headers");
+    for (const QByteArray &requested : requestedHeaders.split(',')) {
+        const QByteArray name = requested.trimmed().toLower();
+        bool listed = false;
+        for (const QByteArray &f : fixed.split(','))
+            listed = listed || f.trimmed() == name;
+        if (name.isEmpty() || listed)
+            continue;
+        if (!allow.isEmpty())
+            allow += ", ";
+        allow += name;
+    }
+    if (allow.isEmpty())
+        allow = "Content-Type";
+    h.append(Header{"access-control-allow-headers", allow});
+    h.append(Header{"access-control-max-age", "86400"});
+    return h;
+}
+
 } // namespace qpush::http

@@ -26,7 +26,7 @@ struct Request
     int minorVersion = 1; // HTTP/1.<minor>
     Headers headers;
     QByteArray body;
-    QByteArray peerAddress; // set by the connection, not parsed
+    QByteArray peerAddress; // not parsed: set by the layer that needs it (REST router)
 
     // First value of a header (name compared case-insensitively), or null.
     QByteArray header(QByteArrayView name) const;
@@ -113,6 +113,14 @@ QByteArray reasonPhrase(int status);
 // contain Content-Length or Connection.
 QByteArray serializeResponse(int status, const Headers &headers, QByteArrayView body,
                              bool keepAlive);
+
+// CORS headers of an answer (both ports): the request's Origin with
+// credentials allowed (and Vary: Origin), or * when there is none.
+Headers corsHeaders(const Request &request);
+// The answer to a CORS preflight (OPTIONS): corsHeaders plus the methods
+// GET, POST, OPTIONS and, as allowed headers, `alwaysAllowed` followed by
+// those the preflight asks for (Content-Type when the list would be empty).
+Headers corsPreflightHeaders(const Request &request, QByteArrayView alwaysAllowed = {});
 
 // Percent-decoding ('+' as space when plusAsSpace).
 QByteArray percentDecode(QByteArrayView in, bool plusAsSpace);

@@ -547,14 +547,13 @@ qsizetype ClientGateway::countOnline(const QString &nsp, const QString &room,
     sio::Namespace *n = m_io->find(nsp);
     if (!n)
         return 0;
+    // Sockets join rooms only once connected and leave them when they
+    // close, so the room's size is the online count (no pass over members).
     const sio::SocketSet &members = n->room(room);
-    qsizetype count = 0;
-    for (sio::Socket *s : members)
-        if (s->isConnected())
-            ++count;
+    qsizetype count = members.size();
     if (!exceptClient.isEmpty()) {
         sio::Socket *ex = m_online.value(exceptClient);
-        if (ex && members.contains(ex) && ex->isConnected())
+        if (ex && members.contains(ex))
             --count;
     }
     return count;

@@ -13,20 +13,20 @@ const SocketSet kNoSockets;
 void Broadcast::forEach(const std::function<void(Socket *)> &fn) const
 {
     // As in socket.io, a socket's id works as a room holding just that
-    // socket; it is resolved here instead of being stored as a room.
-    auto members = [this](const QString &room) -> SocketSet {
+    // socket; it is resolved here instead of being stored as a room. Members
+    // are visited in place: a room's set is never copied.
+    auto forEachMember = [this](const QString &room, auto &&f) {
         const SocketSet &set = m_nsp->room(room);
-        if (!set.isEmpty())
-            return set;
-        SocketSet one;
-        if (Socket *s = m_nsp->socket(room.toUtf8()))
-            one.insert(s);
-        return one;
+        if (!set.isEmpty()) {
+            for (Socket *s : set)
+                f(s);
+        } else if (Socket *s = m_nsp->socket(room.toUtf8())) {
+            f(s);
+        }
     };
     SocketSet excluded;
     for (const QString &room : m_exceptRooms)
-        for (Socket *s : members(room))
-            excluded.insert(s);
+        forEachMember(room, [&excluded](Socket *s) { excluded.insert(s); });
     auto visit = [&](Socket *s) {
         if (!s->isConnected() || excluded.contains(s) ||
             (!m_exceptIds.isEmpty() && m_exceptIds.contains(s->id())))
@@ -42,11 +42,12 @@ void Broadcast::forEach(const std::function<void(Socket *)> &fn) const
     } else {
         QSet<Socket *> seen; // a recipient of several rooms gets the message once
         for (const QString &room : m_rooms)
-            for (Socket *s : members(room))
+            forEachMember(room, [&](Socket *s) {
                 if (!seen.contains(s)) {
                     seen.insert(s);
                     visit(s);
                 }
+            });
     }
 }
 
