@@ -7,10 +7,22 @@ std::optional<QString> NameRules::check(Kind kind, const QString &value) const
     QString what;
     int max = 0;
     switch (kind) {
-    case Kind::Namespace: what = QStringLiteral("namespace"); max = namespaceMaxLength; break;
-    case Kind::Room: what = QStringLiteral("room"); max = roomMaxLength; break;
-    case Kind::UserId: what = QStringLiteral("userid"); max = useridMaxLength; break;
-    case Kind::Uuid: what = QStringLiteral("uuid"); max = uuidMaxLength; break;
+    case Kind::Namespace:
+        what = QStringLiteral("namespace");
+        max = namespaceMaxLength;
+        break;
+    case Kind::Room:
+        what = QStringLiteral("room");
+        max = roomMaxLength;
+        break;
+    case Kind::UserId:
+        what = QStringLiteral("userid");
+        max = useridMaxLength;
+        break;
+    case Kind::Uuid:
+        what = QStringLiteral("uuid");
+        max = uuidMaxLength;
+        break;
     }
     if (value.isEmpty())
         return what + QStringLiteral(" is required");

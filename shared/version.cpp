@@ -1,4 +1,7 @@
 #include "shared/version.h"
 namespace qpush {
-QString versionString() { return QStringLiteral(QPUSH_VERSION); }
+QString versionString()
+{
+    return QStringLiteral(QPUSH_VERSION);
+}
 } // namespace qpush

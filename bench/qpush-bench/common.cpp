@@ -59,8 +59,8 @@ static bool readAll(int fd, char *p, size_t n, uint64_t deadlineUs)
 bool writeMsg(int fd, uint32_t type, const void *data, size_t len)
 {
     uint32_t head[2] = {type, static_cast<uint32_t>(len)};
-    return writeAll(fd, reinterpret_cast<const char *>(head), sizeof head)
-        && writeAll(fd, static_cast<const char *>(data), len);
+    return writeAll(fd, reinterpret_cast<const char *>(head), sizeof head) &&
+           writeAll(fd, static_cast<const char *>(data), len);
 }
 
 bool readMsg(int fd, uint32_t &type, std::string &payload, int timeoutMs)
@@ -74,13 +74,11 @@ bool readMsg(int fd, uint32_t &type, std::string &payload, int timeoutMs)
     return readAll(fd, payload.data(), payload.size(), deadline + 10000000u);
 }
 
-template<typename T>
-static void put(std::string &s, const T &v)
+template <typename T> static void put(std::string &s, const T &v)
 {
     s.append(reinterpret_cast<const char *>(&v), sizeof v);
 }
-template<typename T>
-static void get(std::string_view &s, T &v)
+template <typename T> static void get(std::string_view &s, T &v)
 {
     if (s.size() < sizeof v)
         return;

@@ -27,7 +27,8 @@ using namespace qpushbench;
 
 namespace {
 
-struct Options {
+struct Options
+{
     std::string socketHost = "127.0.0.1";
     uint16_t socketPort = 0;
     std::string apiHost = "127.0.0.1";
@@ -56,15 +57,18 @@ struct Options {
 
 void usage()
 {
-    std::fprintf(stderr,
+    std::fprintf(
+        stderr,
         "usage: qpush-bench --scenario idle|fanout|unicast --socket IP:PORT [--api IP:PORT]\n"
-        "  [--server-pid PID] [--label NAME] [--clients N[,N...]] [--rates R[,R...]] [--seconds S]\n"
+        "  [--server-pid PID] [--label NAME] [--clients N[,N...]] [--rates R[,R...]] [--seconds "
+        "S]\n"
         "  [--workers W] [--per-worker N] [--eio 4|3] [--no-ack] [--http-conns N] [--json FILE]\n"
         "  [--auth NS:PASSWD] [--nsp /bench] [--room fan] [--settle S] [--hold S] [--drain S]\n"
         "  [--in-flight N] [--stop-saturated]\n"
         "idle: connect the --clients steps one after the other, report RSS/CPU per connection.\n"
         "fanout: --clients[0] clients join --room, pushes to it at each of --rates per second.\n"
-        "unicast: --clients[0] clients, pushes to random user rooms at each of --rates per second.\n");
+        "unicast: --clients[0] clients, pushes to random user rooms at each of --rates per "
+        "second.\n");
 }
 
 bool splitHostPort(const std::string &s, std::string &host, uint16_t &port)
@@ -77,8 +81,7 @@ bool splitHostPort(const std::string &s, std::string &host, uint16_t &port)
     return port != 0;
 }
 
-template<typename T>
-std::vector<T> parseList(const std::string &s)
+template <typename T> std::vector<T> parseList(const std::string &s)
 {
     std::vector<T> out;
     size_t pos = 0;
@@ -177,7 +180,8 @@ bool parseArgs(int argc, char **argv, Options &o)
     return true;
 }
 
-struct WorkerHandle {
+struct WorkerHandle
+{
     pid_t pid = -1;
     int cmd = -1;
     int reply = -1;
@@ -217,7 +221,9 @@ public:
         rlimit lim{};
         getrlimit(RLIMIT_NOFILE, &lim);
         if ((maxClients + workers - 1) / workers + 64 > lim.rlim_cur) {
-            std::fprintf(stderr, "qpush-bench: %u clients over %u workers exceed the open-file cap %llu per process\n",
+            std::fprintf(stderr,
+                         "qpush-bench: %u clients over %u workers exceed the open-file cap %llu "
+                         "per process\n",
                          maxClients, workers, static_cast<unsigned long long>(lim.rlim_cur));
             return 2;
         }
@@ -231,7 +237,8 @@ public:
         if (!startWorkers(workers))
             return 1;
         std::printf("# %s %s: %u workers, EIO %d, %s clients, server pid %d\n", m_o.label.c_str(),
-                    m_o.scenario.c_str(), workers, m_o.eio, m_o.ack ? "acking" : "non-acking", m_o.serverPid);
+                    m_o.scenario.c_str(), workers, m_o.eio, m_o.ack ? "acking" : "non-acking",
+                    m_o.serverPid);
         std::fflush(stdout);
         if (m_o.scenario == "idle")
             return idle();
@@ -274,7 +281,7 @@ private:
         return true;
     }
 
-    template<typename T>
+    template <typename T>
     bool ask(Cmd cmd, const void *payload, size_t len, std::vector<T> &replies, int timeoutMs)
     {
         for (auto &w : m_workers)
@@ -357,8 +364,8 @@ private:
         const ProcSample base = sampleProcess(m_o.serverPid);
         ProcSample prev = base;
         uint32_t prevReady = 0;
-        std::printf("%-10s %8s %8s %7s %10s %12s %12s %12s %10s\n", "server", "clients", "ready", "failed",
-                    "conn/s", "RSS MB", "KB/conn", "CPU us/conn", "idle CPU%");
+        std::printf("%-10s %8s %8s %7s %10s %12s %12s %12s %10s\n", "server", "clients", "ready",
+                    "failed", "conn/s", "RSS MB", "KB/conn", "CPU us/conn", "idle CPU%");
         for (uint32_t n : steps) {
             ConnectReply sum;
             uint64_t wallUs = 0;
@@ -377,21 +384,30 @@ private:
                 idleCpuPct = (h1.cpuSeconds - h0.cpuSeconds) / m_o.hold * 100;
             }
             const double added = static_cast<double>(sum.ready) - prevReady;
-            const double rssPerConn = sum.ready ? (static_cast<double>(s.rssKb) - base.rssKb) * 1024.0 / sum.ready : 0;
+            const double rssPerConn =
+                sum.ready ? (static_cast<double>(s.rssKb) - base.rssKb) * 1024.0 / sum.ready : 0;
             const double connRate = added > 0 ? added / (static_cast<double>(connectUs) / 1e6) : 0;
-            const double cpuPerConnUs = added > 0 ? (s.cpuSeconds - prev.cpuSeconds) * 1e6 / added : 0;
-            std::printf("%-10s %8u %8u %7u %10.0f %12.1f %12.2f %12.1f %10.2f\n", m_o.label.c_str(), n, sum.ready,
-                        sum.failed, connRate, s.rssKb / 1024.0, rssPerConn / 1024.0, cpuPerConnUs, idleCpuPct);
+            const double cpuPerConnUs =
+                added > 0 ? (s.cpuSeconds - prev.cpuSeconds) * 1e6 / added : 0;
+            std::printf("%-10s %8u %8u %7u %10.0f %12.1f %12.2f %12.1f %10.2f\n", m_o.label.c_str(),
+                        n, sum.ready, sum.failed, connRate, s.rssKb / 1024.0, rssPerConn / 1024.0,
+                        cpuPerConnUs, idleCpuPct);
             std::fflush(stdout);
             char line[1024];
             std::snprintf(line, sizeof line,
-                "{\"server\":\"%s\",\"scenario\":\"idle\",\"eio\":%d,\"clients\":%u,\"ready\":%u,\"failed\":%u,"
-                "\"retries\":%u,\"lost\":%u,\"connect_s\":%.3f,\"connect_rate\":%.1f,\"rss_base_kb\":%llu,"
-                "\"rss_kb\":%llu,\"rss_per_conn_bytes\":%.0f,\"cpu_connect_s\":%.3f,\"cpu_us_per_conn\":%.1f,"
-                "\"idle_cpu_pct\":%.3f,\"server_threads\":%llu}",
-                m_o.label.c_str(), m_o.eio, n, sum.ready, sum.failed, sum.retries, sum.lost, connectUs / 1e6, connRate,
-                static_cast<unsigned long long>(base.rssKb), static_cast<unsigned long long>(s.rssKb), rssPerConn,
-                s.cpuSeconds - prev.cpuSeconds, cpuPerConnUs, idleCpuPct, static_cast<unsigned long long>(s.threads));
+                          "{\"server\":\"%s\",\"scenario\":\"idle\",\"eio\":%d,\"clients\":%u,"
+                          "\"ready\":%u,\"failed\":%u,"
+                          "\"retries\":%u,\"lost\":%u,\"connect_s\":%.3f,\"connect_rate\":%.1f,"
+                          "\"rss_base_kb\":%llu,"
+                          "\"rss_kb\":%llu,\"rss_per_conn_bytes\":%.0f,\"cpu_connect_s\":%.3f,"
+                          "\"cpu_us_per_conn\":%.1f,"
+                          "\"idle_cpu_pct\":%.3f,\"server_threads\":%llu}",
+                          m_o.label.c_str(), m_o.eio, n, sum.ready, sum.failed, sum.retries,
+                          sum.lost, connectUs / 1e6, connRate,
+                          static_cast<unsigned long long>(base.rssKb),
+                          static_cast<unsigned long long>(s.rssKb), rssPerConn,
+                          s.cpuSeconds - prev.cpuSeconds, cpuPerConnUs, idleCpuPct,
+                          static_cast<unsigned long long>(s.threads));
             emit(line);
             prev = sampleProcess(m_o.serverPid);
             prevReady = sum.ready;
@@ -412,8 +428,8 @@ private:
             std::fprintf(stderr, "qpush-bench: workers stopped answering\n");
             return 1;
         }
-        std::printf("# %u/%u clients ready in %.2f s (%u failed, %u retries)\n", sum.ready, n, sum.elapsedUs / 1e6,
-                    sum.failed, sum.retries);
+        std::printf("# %u/%u clients ready in %.2f s (%u failed, %u retries)\n", sum.ready, n,
+                    sum.elapsedUs / 1e6, sum.failed, sum.retries);
         if (sum.ready == 0)
             return 1;
         sleepFor(m_o.settle);
@@ -431,12 +447,13 @@ private:
             return "user_u" + std::to_string(pick(rng));
         };
         if (fanout)
-            std::printf("%-10s %8s %8s %8s %10s %12s %12s %12s %12s %14s\n", "server", "rate/s", "pushes",
-                        "deliv", "deliv/s", "last p50 ms", "last p99 ms", "last max ms", "deliv/CPU-s",
-                        "CPU s/M deliv");
+            std::printf("%-10s %8s %8s %8s %10s %12s %12s %12s %12s %14s\n", "server", "rate/s",
+                        "pushes", "deliv", "deliv/s", "last p50 ms", "last p99 ms", "last max ms",
+                        "deliv/CPU-s", "CPU s/M deliv");
         else
-            std::printf("%-10s %8s %9s %8s %10s %9s %9s %9s %9s %12s %10s\n", "server", "rate/s", "achieved",
-                        "deliv", "lost", "p50 ms", "p99 ms", "p999 ms", "max ms", "deliv/CPU-s", "sustained");
+            std::printf("%-10s %8s %9s %8s %10s %9s %9s %9s %9s %12s %10s\n", "server", "rate/s",
+                        "achieved", "deliv", "lost", "p50 ms", "p99 ms", "p999 ms", "max ms",
+                        "deliv/CPU-s", "sustained");
         std::fflush(stdout);
         for (size_t i = 0; i < m_o.rates.size(); ++i) {
             const double rate = m_o.rates[i];
@@ -498,54 +515,72 @@ private:
                     }
             }
             const double cpu = s1.cpuSeconds - s0.cpuSeconds;
-            const double spanS = all.lastRecvUs > dr.firstSendUs ? (all.lastRecvUs - dr.firstSendUs) / 1e6 : 0;
+            const double spanS =
+                all.lastRecvUs > dr.firstSendUs ? (all.lastRecvUs - dr.firstSendUs) / 1e6 : 0;
             const double delivPerS = spanS > 0 ? all.delivered / spanS : 0;
             const double delivPerCpu = cpu > 0 ? all.delivered / cpu : 0;
             const double cpuPerM = all.delivered ? cpu / all.delivered * 1e6 : 0;
             // Accepted pushes over the phase's planned length, or longer when
             // the replies came late.
-            const double replySpan = dr.lastReplyUs > dr.startUs ? (dr.lastReplyUs - dr.startUs) / 1e6 : 0;
+            const double replySpan =
+                dr.lastReplyUs > dr.startUs ? (dr.lastReplyUs - dr.startUs) / 1e6 : 0;
             const double achieved = dr.ok / std::max(m_o.seconds, replySpan);
             const uint64_t lost = dr.expected > all.delivered ? dr.expected - all.delivered : 0;
             const uint64_t p99a = all.third[0].quantile(0.99), p99c = all.third[2].quantile(0.99);
-            const bool sustained = dr.ok >= dr.planned * 99 / 100 && achieved >= 0.95 * rate
-                && all.delivered * 1000 >= dr.expected * 999 && p99c <= 2 * p99a + 2000;
+            const bool sustained = dr.ok >= dr.planned * 99 / 100 && achieved >= 0.95 * rate &&
+                                   all.delivered * 1000 >= dr.expected * 999 &&
+                                   p99c <= 2 * p99a + 2000;
             auto ms = [](uint64_t us) { return us / 1000.0; };
             if (fanout)
-                std::printf("%-10s %8.0f %8llu %8llu %10.0f %12.2f %12.2f %12.2f %12.0f %14.2f\n", m_o.label.c_str(),
-                            rate, static_cast<unsigned long long>(dr.ok), static_cast<unsigned long long>(all.delivered),
-                            delivPerS, ms(last.quantile(0.5)), ms(last.quantile(0.99)), ms(last.max()), delivPerCpu,
-                            cpuPerM);
+                std::printf("%-10s %8.0f %8llu %8llu %10.0f %12.2f %12.2f %12.2f %12.0f %14.2f\n",
+                            m_o.label.c_str(), rate, static_cast<unsigned long long>(dr.ok),
+                            static_cast<unsigned long long>(all.delivered), delivPerS,
+                            ms(last.quantile(0.5)), ms(last.quantile(0.99)), ms(last.max()),
+                            delivPerCpu, cpuPerM);
             else
-                std::printf("%-10s %8.0f %9.0f %8llu %10llu %9.2f %9.2f %9.2f %9.2f %12.0f %10s\n", m_o.label.c_str(),
-                            rate, achieved, static_cast<unsigned long long>(all.delivered),
+                std::printf("%-10s %8.0f %9.0f %8llu %10llu %9.2f %9.2f %9.2f %9.2f %12.0f %10s\n",
+                            m_o.label.c_str(), rate, achieved,
+                            static_cast<unsigned long long>(all.delivered),
                             static_cast<unsigned long long>(lost), ms(all.all.quantile(0.5)),
-                            ms(all.all.quantile(0.99)), ms(all.all.quantile(0.999)), ms(all.all.max()), delivPerCpu,
-                            sustained ? "yes" : "no");
+                            ms(all.all.quantile(0.99)), ms(all.all.quantile(0.999)),
+                            ms(all.all.max()), delivPerCpu, sustained ? "yes" : "no");
             if (dr.errors)
-                std::printf("#   %llu REST errors, first: %s\n", static_cast<unsigned long long>(dr.errors),
-                            dr.firstError.c_str());
+                std::printf("#   %llu REST errors, first: %s\n",
+                            static_cast<unsigned long long>(dr.errors), dr.firstError.c_str());
             std::fflush(stdout);
             char line[2048];
-            std::snprintf(line, sizeof line,
-                "{\"server\":\"%s\",\"scenario\":\"%s\",\"eio\":%d,\"ack\":%s,\"clients\":%u,\"rate\":%.1f,"
-                "\"seconds\":%.2f,\"planned\":%llu,\"sent\":%llu,\"ok\":%llu,\"errors\":%llu,\"expected\":%llu,"
+            std::snprintf(
+                line, sizeof line,
+                "{\"server\":\"%s\",\"scenario\":\"%s\",\"eio\":%d,\"ack\":%s,\"clients\":%u,"
+                "\"rate\":%.1f,"
+                "\"seconds\":%.2f,\"planned\":%llu,\"sent\":%llu,\"ok\":%llu,\"errors\":%llu,"
+                "\"expected\":%llu,"
                 "\"delivered\":%llu,\"late_other_phase\":%llu,\"lost\":%llu,\"achieved_rate\":%.1f,"
-                "\"deliveries_per_s\":%.1f,\"cpu_s\":%.3f,\"deliveries_per_cpu_s\":%.1f,\"cpu_s_per_million\":%.3f,"
+                "\"deliveries_per_s\":%.1f,\"cpu_s\":%.3f,\"deliveries_per_cpu_s\":%.1f,\"cpu_s_"
+                "per_million\":%.3f,"
                 "\"lat_p50_ms\":%.3f,\"lat_p99_ms\":%.3f,\"lat_p999_ms\":%.3f,\"lat_max_ms\":%.3f,"
-                "\"p99_first_third_ms\":%.3f,\"p99_last_third_ms\":%.3f,\"last_p50_ms\":%.3f,\"last_p99_ms\":%.3f,"
-                "\"last_max_ms\":%.3f,\"complete_pushes\":%llu,\"rest_p50_ms\":%.3f,\"rest_p99_ms\":%.3f,"
-                "\"driver_lag_p99_ms\":%.3f,\"sustained\":%s,\"rss_kb\":%llu,\"client_cpu_s\":%.3f}",
-                m_o.label.c_str(), fanout ? "fanout" : "unicast", m_o.eio, m_o.ack ? "true" : "false", sum.ready, rate,
-                m_o.seconds, static_cast<unsigned long long>(dr.planned), static_cast<unsigned long long>(dr.sent),
-                static_cast<unsigned long long>(dr.ok), static_cast<unsigned long long>(dr.errors),
-                static_cast<unsigned long long>(dr.expected), static_cast<unsigned long long>(all.delivered),
-                static_cast<unsigned long long>(all.otherPhase), static_cast<unsigned long long>(lost), achieved,
-                delivPerS, cpu, delivPerCpu, cpuPerM, ms(all.all.quantile(0.5)), ms(all.all.quantile(0.99)),
-                ms(all.all.quantile(0.999)), ms(all.all.max()), ms(p99a), ms(p99c), ms(last.quantile(0.5)),
-                ms(last.quantile(0.99)), ms(last.max()), static_cast<unsigned long long>(completePushes),
-                ms(dr.reply.quantile(0.5)), ms(dr.reply.quantile(0.99)), ms(dr.lag.quantile(0.99)),
-                sustained ? "true" : "false", static_cast<unsigned long long>(s1.rssKb), clientCpuS);
+                "\"p99_first_third_ms\":%.3f,\"p99_last_third_ms\":%.3f,\"last_p50_ms\":%.3f,"
+                "\"last_p99_ms\":%.3f,"
+                "\"last_max_ms\":%.3f,\"complete_pushes\":%llu,\"rest_p50_ms\":%.3f,\"rest_p99_"
+                "ms\":%.3f,"
+                "\"driver_lag_p99_ms\":%.3f,\"sustained\":%s,\"rss_kb\":%llu,\"client_cpu_s\":%."
+                "3f}",
+                m_o.label.c_str(), fanout ? "fanout" : "unicast", m_o.eio,
+                m_o.ack ? "true" : "false", sum.ready, rate, m_o.seconds,
+                static_cast<unsigned long long>(dr.planned),
+                static_cast<unsigned long long>(dr.sent), static_cast<unsigned long long>(dr.ok),
+                static_cast<unsigned long long>(dr.errors),
+                static_cast<unsigned long long>(dr.expected),
+                static_cast<unsigned long long>(all.delivered),
+                static_cast<unsigned long long>(all.otherPhase),
+                static_cast<unsigned long long>(lost), achieved, delivPerS, cpu, delivPerCpu,
+                cpuPerM, ms(all.all.quantile(0.5)), ms(all.all.quantile(0.99)),
+                ms(all.all.quantile(0.999)), ms(all.all.max()), ms(p99a), ms(p99c),
+                ms(last.quantile(0.5)), ms(last.quantile(0.99)), ms(last.max()),
+                static_cast<unsigned long long>(completePushes), ms(dr.reply.quantile(0.5)),
+                ms(dr.reply.quantile(0.99)), ms(dr.lag.quantile(0.99)),
+                sustained ? "true" : "false", static_cast<unsigned long long>(s1.rssKb),
+                clientCpuS);
             emit(line);
             if (!s1.ok) {
                 std::fprintf(stderr, "qpush-bench: server process %d is gone\n", m_o.serverPid);
@@ -553,8 +588,9 @@ private:
             }
             // A server that could not deliver a phase in time still has a
             // backlog: higher rates would only measure that backlog.
-            if (m_o.stopSaturated && (all.delivered * 100 < dr.expected * 99 || achieved < 0.9 * rate)
-                && i + 1 < m_o.rates.size()) {
+            if (m_o.stopSaturated &&
+                (all.delivered * 100 < dr.expected * 99 || achieved < 0.9 * rate) &&
+                i + 1 < m_o.rates.size()) {
                 std::printf("#   saturated at %.0f pushes/s: higher rates skipped\n", rate);
                 break;
             }

@@ -5,10 +5,11 @@
 
 namespace qpushbench {
 
-struct ProcSample {
+struct ProcSample
+{
     bool ok = false;
-    uint64_t rssKb = 0;     // VmRSS
-    double cpuSeconds = 0;  // utime + stime, all threads
+    uint64_t rssKb = 0;    // VmRSS
+    double cpuSeconds = 0; // utime + stime, all threads
     uint64_t threads = 0;
 };
 

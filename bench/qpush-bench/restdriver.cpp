@@ -96,8 +96,8 @@ void RestDriver::onReadable(Conn &c, DriverResult &r)
             const std::string_view line = head.substr(pos, eol - pos);
             if (line.size() > 15 && strncasecmp(line.data(), "content-length:", 15) == 0)
                 haveLength = findNumber(line.substr(15), "", length);
-            if (line.size() > 11 && strncasecmp(line.data(), "connection:", 11) == 0
-                && line.find("close") != std::string_view::npos)
+            if (line.size() > 11 && strncasecmp(line.data(), "connection:", 11) == 0 &&
+                line.find("close") != std::string_view::npos)
                 closeAfter = true;
             pos = eol + 2;
         }
@@ -146,9 +146,10 @@ DriverResult RestDriver::run(uint32_t phase, double rate, double seconds,
     uint64_t seq = 0;
     size_t busy = 0;
     epoll_event events[256];
-    const std::string prefix = "POST /api/auth/push HTTP/1.1\r\nHost: " + m_host + ":" + std::to_string(m_port)
-        + "\r\nAuthorization: Basic " + m_auth
-        + "\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: ";
+    const std::string prefix =
+        "POST /api/auth/push HTTP/1.1\r\nHost: " + m_host + ":" + std::to_string(m_port) +
+        "\r\nAuthorization: Basic " + m_auth +
+        "\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: ";
     while ((seq < r.planned || busy > 0) && nowUs() < hardEnd) {
         uint64_t now = nowUs();
         while (seq < r.planned && !idle.empty()) {
@@ -159,10 +160,12 @@ DriverResult RestDriver::run(uint32_t phase, double rate, double seconds,
             idle.pop_back();
             char body[256];
             now = nowUs();
-            const int bn = std::snprintf(body, sizeof body, "{\"room\":\"%s\",\"pushData\":{\"bq\":[%u,%llu,%llu]}}",
-                                         room(seq).c_str(), phase, static_cast<unsigned long long>(seq),
-                                         static_cast<unsigned long long>(now));
-            std::string req = prefix + std::to_string(bn) + "\r\n\r\n" + std::string(body, static_cast<size_t>(bn));
+            const int bn = std::snprintf(
+                body, sizeof body, "{\"room\":\"%s\",\"pushData\":{\"bq\":[%u,%llu,%llu]}}",
+                room(seq).c_str(), phase, static_cast<unsigned long long>(seq),
+                static_cast<unsigned long long>(now));
+            std::string req = prefix + std::to_string(bn) + "\r\n\r\n" +
+                              std::string(body, static_cast<size_t>(bn));
             r.lag.add(now - due);
             if (r.firstSendUs == 0)
                 r.firstSendUs = now;

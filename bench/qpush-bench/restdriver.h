@@ -12,18 +12,19 @@
 
 namespace qpushbench {
 
-struct DriverResult {
+struct DriverResult
+{
     uint64_t planned = 0;
     uint64_t sent = 0;
     uint64_t ok = 0;
     uint64_t errors = 0;
-    uint64_t expected = 0;      // sum of expectAckCount
-    uint64_t startUs = 0;       // the phase's time zero (first push due)
+    uint64_t expected = 0; // sum of expectAckCount
+    uint64_t startUs = 0;  // the phase's time zero (first push due)
     uint64_t firstSendUs = 0;
     uint64_t lastSendUs = 0;
     uint64_t lastReplyUs = 0;
-    Histogram reply;            // request written -> response read
-    Histogram lag;              // scheduled -> written (driver behind schedule)
+    Histogram reply; // request written -> response read
+    Histogram lag;   // scheduled -> written (driver behind schedule)
     std::string firstError;
 };
 
@@ -35,10 +36,12 @@ public:
     bool open(std::string &error);
     // Sends rate*seconds pushes, the i-th at start + i/rate; `room(i)` names
     // its room. Returns when every reply came or at the time limit.
-    DriverResult run(uint32_t phase, double rate, double seconds, const std::function<std::string(uint64_t)> &room);
+    DriverResult run(uint32_t phase, double rate, double seconds,
+                     const std::function<std::string(uint64_t)> &room);
 
 private:
-    struct Conn {
+    struct Conn
+    {
         int fd = -1;
         bool busy = false;
         uint64_t sentUs = 0;

@@ -22,11 +22,21 @@
 namespace qpushbench {
 namespace {
 
-enum class State : uint8_t { Idle, Connecting, WaitHttp, WaitOpen, WaitOk, WaitJoin, Ready, Closed };
+enum class State : uint8_t {
+    Idle,
+    Connecting,
+    WaitHttp,
+    WaitOpen,
+    WaitOk,
+    WaitJoin,
+    Ready,
+    Closed
+};
 
 // One client. Both strings stay empty (no heap) unless a frame arrives in
 // pieces or the kernel refuses a write.
-struct Conn {
+struct Conn
+{
     std::string in;
     std::string out;
     int fd = -1;
@@ -150,7 +160,8 @@ private:
                 break;
             }
         }
-        if (m_connecting && (m_ready >= m_target || (m_inFlight == 0 && m_retry.empty() && m_nextStart >= m_target))) {
+        if (m_connecting && (m_ready >= m_target ||
+                             (m_inFlight == 0 && m_retry.empty() && m_nextStart >= m_target))) {
             m_connecting = false;
             ConnectReply r{m_ready, m_failed, m_retriesTotal, m_lost, nowUs() - m_connectStartUs};
             writeMsg(m_replyFd, static_cast<uint32_t>(Cmd::Connect), &r, sizeof r);
@@ -184,8 +195,9 @@ private:
         dst.sin_family = AF_INET;
         dst.sin_port = htons(m_cfg.port);
         inet_pton(AF_INET, m_cfg.host.c_str(), &dst.sin_addr);
-        if (::bind(c.fd, reinterpret_cast<sockaddr *>(&src), sizeof src) < 0
-            || (::connect(c.fd, reinterpret_cast<sockaddr *>(&dst), sizeof dst) < 0 && errno != EINPROGRESS)) {
+        if (::bind(c.fd, reinterpret_cast<sockaddr *>(&src), sizeof src) < 0 ||
+            (::connect(c.fd, reinterpret_cast<sockaddr *>(&dst), sizeof dst) < 0 &&
+             errno != EINPROGRESS)) {
             handshakeFailed(k);
             return;
         }
@@ -238,7 +250,8 @@ private:
         const uint32_t now = nowMs();
         for (uint32_t k = 0; k < m_nextStart && k < m_conns.size(); ++k) {
             const Conn &c = m_conns[k];
-            if (c.state >= State::Connecting && c.state < State::Ready && now - c.startMs > m_cfg.handshakeTimeoutMs)
+            if (c.state >= State::Connecting && c.state < State::Ready &&
+                now - c.startMs > m_cfg.handshakeTimeoutMs)
                 handshakeFailed(k);
         }
     }
@@ -273,7 +286,8 @@ private:
             c.state = State::WaitHttp;
             const uint32_t g = globalIndex(k);
             char req[512];
-            const int n = std::snprintf(req, sizeof req,
+            const int n = std::snprintf(
+                req, sizeof req,
                 "GET /socket.io/?EIO=%d&transport=websocket&uuid=u%u&userid=u%u HTTP/1.1\r\n"
                 "Host: %s:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
@@ -427,8 +441,8 @@ private:
             return true;
         const char type = m[1];
         std::string_view body = m.substr(2);
-        if (body.substr(0, m_cfg.nsp.size()) == m_cfg.nsp && body.size() > m_cfg.nsp.size()
-            && body[m_cfg.nsp.size()] == ',') {
+        if (body.substr(0, m_cfg.nsp.size()) == m_cfg.nsp && body.size() > m_cfg.nsp.size() &&
+            body[m_cfg.nsp.size()] == ',') {
             body.remove_prefix(m_cfg.nsp.size() + 1);
         } else if (!body.empty() && body[0] == '/') {
             return true; // another namespace (v2 root connect is "40")
@@ -492,7 +506,9 @@ private:
                 const uint64_t third = m_planned ? std::min<uint64_t>(2, seq * 3 / m_planned) : 0;
                 r.third[third].add(lat);
                 if (seq < r.pushMaxUs.size()) {
-                    r.pushMaxUs[seq] = std::max<uint32_t>(r.pushMaxUs[seq], static_cast<uint32_t>(std::min<uint64_t>(lat, 0xffffffffu)));
+                    r.pushMaxUs[seq] = std::max<uint32_t>(
+                        r.pushMaxUs[seq],
+                        static_cast<uint32_t>(std::min<uint64_t>(lat, 0xffffffffu)));
                     ++r.pushCount[seq];
                 }
             } else {

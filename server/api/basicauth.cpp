@@ -16,7 +16,8 @@ std::optional<Credentials> parseBasicAuth(const QByteArray &headerValue)
     const qsizetype colon = text.indexOf(':');
     if (colon <= 0)
         return std::nullopt;
-    return Credentials{QString::fromUtf8(text.first(colon)), QString::fromUtf8(text.sliced(colon + 1))};
+    return Credentials{QString::fromUtf8(text.first(colon)),
+                       QString::fromUtf8(text.sliced(colon + 1))};
 }
 
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b)

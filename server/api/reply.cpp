@@ -9,16 +9,26 @@ namespace qpush::api {
 int ApiError::httpStatus() const
 {
     switch (kind) {
-    case BadRequest: return 400;
-    case Unauthorized: return 401;
-    case Forbidden: return 403;
-    case NotFound: return 404;
-    case MethodNotAllowed: return 405;
-    case Conflict: return 409;
-    case TooLarge: return 413;
-    case RateLimited: return 429;
-    case Unavailable: return 503;
-    case Internal: return 500;
+    case BadRequest:
+        return 400;
+    case Unauthorized:
+        return 401;
+    case Forbidden:
+        return 403;
+    case NotFound:
+        return 404;
+    case MethodNotAllowed:
+        return 405;
+    case Conflict:
+        return 409;
+    case TooLarge:
+        return 413;
+    case RateLimited:
+        return 429;
+    case Unavailable:
+        return 503;
+    case Internal:
+        return 500;
     }
     return 500;
 }
@@ -44,7 +54,8 @@ void Reply::error(const ApiError &error)
     if (status == 401)
         h.append(http::Header{"www-authenticate", "Basic realm=\"qpush\""});
     h.append(http::Header{"content-type", "application/json; charset=utf-8"});
-    const QJsonObject body{{QStringLiteral("code"), status}, {QStringLiteral("msg"), error.message}};
+    const QJsonObject body{{QStringLiteral("code"), status},
+                           {QStringLiteral("msg"), error.message}};
     m_responder.respond(status, h, QJsonDocument(body).toJson(QJsonDocument::Compact));
 }
 

@@ -14,15 +14,31 @@ namespace qpush::api {
 // {"code": status, "msg": message}.
 struct ApiError
 {
-    enum Kind { BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
-                TooLarge, RateLimited, Unavailable, Internal };
+    enum Kind {
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        TooLarge,
+        RateLimited,
+        Unavailable,
+        Internal
+    };
     Kind kind = Internal;
     QString message;
 
     static ApiError badRequest(QString m) { return {BadRequest, std::move(m)}; }
-    static ApiError unauthorized(QString m = QStringLiteral("unauthorized")) { return {Unauthorized, std::move(m)}; }
+    static ApiError unauthorized(QString m = QStringLiteral("unauthorized"))
+    {
+        return {Unauthorized, std::move(m)};
+    }
     static ApiError forbidden(QString m) { return {Forbidden, std::move(m)}; }
-    static ApiError notFound(QString m = QStringLiteral("not found")) { return {NotFound, std::move(m)}; }
+    static ApiError notFound(QString m = QStringLiteral("not found"))
+    {
+        return {NotFound, std::move(m)};
+    }
     static ApiError conflict(QString m) { return {Conflict, std::move(m)}; }
     static ApiError unavailable(QString m) { return {Unavailable, std::move(m)}; }
     int httpStatus() const;
@@ -32,7 +48,9 @@ class Reply
 {
 public:
     Reply(net::Responder responder, http::Headers cors)
-        : m_responder(std::move(responder)), m_cors(std::move(cors)) {}
+        : m_responder(std::move(responder)), m_cors(std::move(cors))
+    {
+    }
 
     bool isValid() const { return m_responder.isValid(); }
     void json(const QJsonValue &body, int status = 200);
@@ -44,6 +62,5 @@ private:
     net::Responder m_responder;
     http::Headers m_cors;
 };
-
 
 } // namespace qpush::api

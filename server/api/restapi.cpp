@@ -18,14 +18,22 @@ ApiError toApiError(const push::DomainError &error)
 {
     using K = push::DomainError::Kind;
     switch (error.kind) {
-    case K::Invalid: return {ApiError::BadRequest, error.message};
-    case K::Unauthorized: return {ApiError::Unauthorized, error.message};
-    case K::Forbidden: return {ApiError::Forbidden, error.message};
-    case K::NotFound: return {ApiError::NotFound, error.message};
-    case K::Conflict: return {ApiError::Conflict, error.message};
-    case K::RateLimited: return {ApiError::RateLimited, error.message};
-    case K::Unavailable: return {ApiError::Unavailable, QStringLiteral("store unavailable: ") + error.message};
-    case K::Internal: break;
+    case K::Invalid:
+        return {ApiError::BadRequest, error.message};
+    case K::Unauthorized:
+        return {ApiError::Unauthorized, error.message};
+    case K::Forbidden:
+        return {ApiError::Forbidden, error.message};
+    case K::NotFound:
+        return {ApiError::NotFound, error.message};
+    case K::Conflict:
+        return {ApiError::Conflict, error.message};
+    case K::RateLimited:
+        return {ApiError::RateLimited, error.message};
+    case K::Unavailable:
+        return {ApiError::Unavailable, QStringLiteral("store unavailable: ") + error.message};
+    case K::Internal:
+        break;
     }
     return {ApiError::Internal, error.message};
 }
@@ -37,7 +45,10 @@ ApiError toApiError(const store::Error &error)
 
 namespace {
 
-qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
 
 // The JSON object of a POST body ({} when empty); nullopt after answering 400.
 std::optional<QJsonObject> bodyObject(const Context &ctx, Reply &reply)
@@ -64,7 +75,8 @@ std::optional<QJsonObject> bodyObject(const Context &ctx, Reply &reply)
     QJsonParseError err{};
     const QJsonDocument doc = QJsonDocument::fromJson(body, &err);
     if (err.error != QJsonParseError::NoError) {
-        reply.error(ApiError::badRequest(QStringLiteral("invalid JSON body: ") + err.errorString()));
+        reply.error(
+            ApiError::badRequest(QStringLiteral("invalid JSON body: ") + err.errorString()));
         return std::nullopt;
     }
     if (!doc.isObject()) {
@@ -160,7 +172,8 @@ void RestApi::authRoute(const QByteArray &method, const QByteArray &path, AuthHa
         const QByteArray expected = ns ? ns->authPasswd.toUtf8() : QByteArray("\x01no-namespace");
         const bool ok = constantTimeEquals(creds->password.toUtf8(), expected);
         if (!ns || !ok || ns->authPasswd.isEmpty())
-            return reply.error(ApiError::unauthorized(QStringLiteral("wrong namespace or password")));
+            return reply.error(
+                ApiError::unauthorized(QStringLiteral("wrong namespace or password")));
         handler(ctx, std::move(reply), *ns);
     });
 }
@@ -174,7 +187,8 @@ void RestApi::adminRoute(const QByteArray &method, const QByteArray &path, Admin
         const bool userOk = constantTimeEquals(creds->user.toUtf8(), m_adminName.toUtf8());
         const bool passOk = constantTimeEquals(creds->password.toUtf8(), m_adminPassword.toUtf8());
         if (!userOk || !passOk || m_adminPassword.isEmpty())
-            return reply.error(ApiError::unauthorized(QStringLiteral("wrong admin name or password")));
+            return reply.error(
+                ApiError::unauthorized(QStringLiteral("wrong admin name or password")));
         handler(ctx, std::move(reply));
     });
 }
@@ -183,25 +197,25 @@ void RestApi::adminRoute(const QByteArray &method, const QByteArray &path, Admin
 
 void RestApi::buildAuthRoutes()
 {
-    authRoute("POST", "/api/auth/login", [](const Context &, Reply reply, const auto &) {
-        reply.json(QJsonObject());
-    });
+    authRoute("POST", "/api/auth/login",
+              [](const Context &, Reply reply, const auto &) { reply.json(QJsonObject()); });
     authRoute("GET", "/api/auth/namespace", [](const Context &, Reply reply, const auto &ns) {
         reply.json(push::namespaceToJson(ns));
     });
-    authRoute("POST", "/api/auth/namespace/save", [this](const Context &ctx, Reply reply, const auto &ns) {
-        auto body = bodyObject(ctx, reply);
-        if (!body)
-            return;
-        body->remove(QStringLiteral("key"));
-        auto shared = std::make_shared<Reply>(std::move(reply));
-        m_registry->save(ns.key, *body, clientIp(ctx), false,
-                         [shared](store::Result<store::NamespaceRecord> r) {
-                             if (!r)
-                                 return shared->error(toApiError(r.error()));
-                             shared->json(push::namespaceToJson(r.value()));
-                         });
-    });
+    authRoute("POST", "/api/auth/namespace/save",
+              [this](const Context &ctx, Reply reply, const auto &ns) {
+                  auto body = bodyObject(ctx, reply);
+                  if (!body)
+                      return;
+                  body->remove(QStringLiteral("key"));
+                  auto shared = std::make_shared<Reply>(std::move(reply));
+                  m_registry->save(ns.key, *body, clientIp(ctx), false,
+                                   [shared](store::Result<store::NamespaceRecord> r) {
+                                       if (!r)
+                                           return shared->error(toApiError(r.error()));
+                                       shared->json(push::namespaceToJson(r.value()));
+                                   });
+              });
     authRoute("POST", "/api/auth/push", [this](const Context &ctx, Reply reply, const auto &ns) {
         auto body = bodyObject(ctx, reply);
         if (!body)
@@ -214,116 +228,133 @@ void RestApi::buildAuthRoutes()
                                      {QStringLiteral("expectAckCount"), double(o.expectAckCount)}});
         });
     });
-    authRoute("GET", "/api/auth/report/push/:", [this](const Context &ctx, Reply reply, const auto &ns) {
-        bool ok = false;
-        const qint64 id = ctx.param.toLongLong(&ok);
-        if (!ok || id <= 0)
-            return reply.error(ApiError::notFound(QStringLiteral("no such push")));
-        const bool detail = queryFlag(ctx, "ackDetail");
-        const int limit = m_settings->reportPushAckDetailMaxLimit;
-        auto shared = std::make_shared<Reply>(std::move(reply));
-        m_store->getReport(ns.key, id, detail, [shared, detail, limit](store::Result<store::PushReport> r) {
-            if (!r)
-                return shared->error(toApiError(r.error()));
-            store::PushReport report = r.value();
-            report.ackIOSDetail = report.ackIOSDetail.mid(0, limit);
-            report.ackAndroidDetail = report.ackAndroidDetail.mid(0, limit);
-            report.ackWebDetail = report.ackWebDetail.mid(0, limit);
-            shared->json(push::reportToJson(report, detail));
+    authRoute(
+        "GET", "/api/auth/report/push/:", [this](const Context &ctx, Reply reply, const auto &ns) {
+            bool ok = false;
+            const qint64 id = ctx.param.toLongLong(&ok);
+            if (!ok || id <= 0)
+                return reply.error(ApiError::notFound(QStringLiteral("no such push")));
+            const bool detail = queryFlag(ctx, "ackDetail");
+            const int limit = m_settings->reportPushAckDetailMaxLimit;
+            auto shared = std::make_shared<Reply>(std::move(reply));
+            m_store->getReport(ns.key, id, detail,
+                               [shared, detail, limit](store::Result<store::PushReport> r) {
+                                   if (!r)
+                                       return shared->error(toApiError(r.error()));
+                                   store::PushReport report = r.value();
+                                   report.ackIOSDetail = report.ackIOSDetail.mid(0, limit);
+                                   report.ackAndroidDetail = report.ackAndroidDetail.mid(0, limit);
+                                   report.ackWebDetail = report.ackWebDetail.mid(0, limit);
+                                   shared->json(push::reportToJson(report, detail));
+                               });
         });
-    });
-    authRoute("GET", "/api/auth/report/push", [this](const Context &ctx, Reply reply, const auto &ns) {
-        bool okPage = true, okSize = true;
-        const QString p = query(ctx, "page"), s = query(ctx, "size");
-        const int page = p.isEmpty() ? 1 : p.toInt(&okPage);
-        const int size = s.isEmpty() ? 20 : s.toInt(&okSize);
-        if (!okPage || page < 1)
-            return reply.error(ApiError::badRequest(QStringLiteral("page must be a number from 1")));
-        if (!okSize || size < 1 || size > 500)
-            return reply.error(ApiError::badRequest(QStringLiteral("size must be a number from 1 to 500")));
-        auto shared = std::make_shared<Reply>(std::move(reply));
-        m_store->listReports(ns.key, page, size, [shared](store::Result<QList<store::PushReport>> r) {
-            if (!r)
-                return shared->error(toApiError(r.error()));
-            QJsonArray list;
-            for (const store::PushReport &report : r.value())
-                list.append(push::reportToJson(report, false));
-            shared->json(list);
+    authRoute(
+        "GET", "/api/auth/report/push", [this](const Context &ctx, Reply reply, const auto &ns) {
+            bool okPage = true, okSize = true;
+            const QString p = query(ctx, "page"), s = query(ctx, "size");
+            const int page = p.isEmpty() ? 1 : p.toInt(&okPage);
+            const int size = s.isEmpty() ? 20 : s.toInt(&okSize);
+            if (!okPage || page < 1)
+                return reply.error(
+                    ApiError::badRequest(QStringLiteral("page must be a number from 1")));
+            if (!okSize || size < 1 || size > 500)
+                return reply.error(
+                    ApiError::badRequest(QStringLiteral("size must be a number from 1 to 500")));
+            auto shared = std::make_shared<Reply>(std::move(reply));
+            m_store->listReports(ns.key, page, size,
+                                 [shared](store::Result<QList<store::PushReport>> r) {
+                                     if (!r)
+                                         return shared->error(toApiError(r.error()));
+                                     QJsonArray list;
+                                     for (const store::PushReport &report : r.value())
+                                         list.append(push::reportToJson(report, false));
+                                     shared->json(list);
+                                 });
         });
-    });
-    authRoute("GET", "/api/auth/report/online", [this](const Context &ctx, Reply reply, const auto &ns) {
-        const QStringList rooms = queryAll(ctx, "room");
-        for (const QString &room : rooms)
-            if (auto err = m_settings->names.check(NameRules::Kind::Room, room))
-                return reply.error(ApiError::badRequest(*err));
-        if (rooms.isEmpty())
-            namespaceOnlineReport(ns.key, queryFlag(ctx, "detail"), std::move(reply));
-        else
-            roomOnlineReport(ns.key, rooms, std::move(reply));
-    });
+    authRoute("GET", "/api/auth/report/online",
+              [this](const Context &ctx, Reply reply, const auto &ns) {
+                  const QStringList rooms = queryAll(ctx, "room");
+                  for (const QString &room : rooms)
+                      if (auto err = m_settings->names.check(NameRules::Kind::Room, room))
+                          return reply.error(ApiError::badRequest(*err));
+                  if (rooms.isEmpty())
+                      namespaceOnlineReport(ns.key, queryFlag(ctx, "detail"), std::move(reply));
+                  else
+                      roomOnlineReport(ns.key, rooms, std::move(reply));
+              });
     authRoute("GET", "/api/auth/namespace/current-message-stat",
               [this](const Context &, Reply reply, const auto &ns) {
                   auto shared = std::make_shared<Reply>(std::move(reply));
-                  m_store->messageStats(ns.key, nowMs(), [shared](store::Result<store::MessageStats> r) {
-                      if (!r)
-                          return shared->error(toApiError(r.error()));
-                      shared->json(QJsonObject{
-                          {QStringLiteral("currMinuteMessageCount"), double(r.value().minute)},
-                          {QStringLiteral("currHourMessageCount"), double(r.value().hour)},
-                          {QStringLiteral("currDateMessageCount"), double(r.value().day)}});
-                  });
+                  m_store->messageStats(
+                      ns.key, nowMs(), [shared](store::Result<store::MessageStats> r) {
+                          if (!r)
+                              return shared->error(toApiError(r.error()));
+                          shared->json(QJsonObject{
+                              {QStringLiteral("currMinuteMessageCount"), double(r.value().minute)},
+                              {QStringLiteral("currHourMessageCount"), double(r.value().hour)},
+                              {QStringLiteral("currDateMessageCount"), double(r.value().day)}});
+                      });
               });
-    authRoute("POST", "/api/auth/room-apns", [this](const Context &ctx, Reply reply, const auto &ns) {
-        auto body = bodyObject(ctx, reply);
-        if (!body)
-            return;
-        const auto room = requireRoom(*body, m_settings->names, reply);
-        if (!room)
-            return;
-        QStringList lists[2];
-        const char *names[2] = {"add", "remove"};
-        for (int i = 0; i < 2; ++i) {
-            const QJsonValue v = body->value(QLatin1String(names[i]));
-            if (v.isUndefined() || v.isNull())
-                continue;
-            QJsonArray arr = v.isString() ? QJsonArray{v} : v.toArray();
-            if (!v.isString() && !v.isArray())
-                return reply.error(ApiError::badRequest(QStringLiteral("%1 must be a room or an array of rooms").arg(QLatin1String(names[i]))));
-            for (const QJsonValue &r : arr) {
-                if (!r.isString())
-                    return reply.error(ApiError::badRequest(QStringLiteral("%1 must hold room names").arg(QLatin1String(names[i]))));
-                if (auto err = m_settings->names.check(NameRules::Kind::Room, r.toString()))
-                    return reply.error(ApiError::badRequest(*err));
-                lists[i].append(r.toString());
+    authRoute(
+        "POST", "/api/auth/room-apns", [this](const Context &ctx, Reply reply, const auto &ns) {
+            auto body = bodyObject(ctx, reply);
+            if (!body)
+                return;
+            const auto room = requireRoom(*body, m_settings->names, reply);
+            if (!room)
+                return;
+            QStringList lists[2];
+            const char *names[2] = {"add", "remove"};
+            for (int i = 0; i < 2; ++i) {
+                const QJsonValue v = body->value(QLatin1String(names[i]));
+                if (v.isUndefined() || v.isNull())
+                    continue;
+                QJsonArray arr = v.isString() ? QJsonArray{v} : v.toArray();
+                if (!v.isString() && !v.isArray())
+                    return reply.error(ApiError::badRequest(
+                        QStringLiteral("%1 must be a room or an array of rooms")
+                            .arg(QLatin1String(names[i]))));
+                for (const QJsonValue &r : arr) {
+                    if (!r.isString())
+                        return reply.error(
+                            ApiError::badRequest(QStringLiteral("%1 must hold room names")
+                                                     .arg(QLatin1String(names[i]))));
+                    if (auto err = m_settings->names.check(NameRules::Kind::Room, r.toString()))
+                        return reply.error(ApiError::badRequest(*err));
+                    lists[i].append(r.toString());
+                }
             }
-        }
-        auto shared = std::make_shared<Reply>(std::move(reply));
-        m_store->editRoomApns(ns.key, *room, lists[0], lists[1], countReply(std::move(shared)));
-    });
-    authRoute("POST", "/api/auth/room-leave-message", [this](const Context &ctx, Reply reply, const auto &ns) {
-        auto body = bodyObject(ctx, reply);
-        if (!body)
-            return;
-        const auto room = requireRoom(*body, m_settings->names, reply);
-        if (!room)
-            return;
-        const QJsonValue lm = body->value(QStringLiteral("leaveMessage"));
-        if (!lm.isBool())
-            return reply.error(ApiError::badRequest(QStringLiteral("leaveMessage must be a boolean")));
-        auto shared = std::make_shared<Reply>(std::move(reply));
-        m_store->setRoomLeaveMessage(ns.key, *room, lm.toBool(), countReply(std::move(shared)));
-    });
-    authRoute("POST", "/api/auth/transfer", [this](const Context &ctx, Reply reply, const auto &ns) {
-        auto body = bodyObject(ctx, reply);
-        if (!body)
-            return;
-        auto shared = std::make_shared<Reply>(std::move(reply));
-        m_pipeline->transfer(ns.key, *body, [shared](std::optional<push::DomainError> err) {
-            if (err)
-                return shared->error(toApiError(*err));
-            shared->json(QJsonObject());
+            auto shared = std::make_shared<Reply>(std::move(reply));
+            m_store->editRoomApns(ns.key, *room, lists[0], lists[1], countReply(std::move(shared)));
         });
-    });
+    authRoute("POST", "/api/auth/room-leave-message",
+              [this](const Context &ctx, Reply reply, const auto &ns) {
+                  auto body = bodyObject(ctx, reply);
+                  if (!body)
+                      return;
+                  const auto room = requireRoom(*body, m_settings->names, reply);
+                  if (!room)
+                      return;
+                  const QJsonValue lm = body->value(QStringLiteral("leaveMessage"));
+                  if (!lm.isBool())
+                      return reply.error(
+                          ApiError::badRequest(QStringLiteral("leaveMessage must be a boolean")));
+                  auto shared = std::make_shared<Reply>(std::move(reply));
+                  m_store->setRoomLeaveMessage(ns.key, *room, lm.toBool(),
+                                               countReply(std::move(shared)));
+              });
+    authRoute(
+        "POST", "/api/auth/transfer", [this](const Context &ctx, Reply reply, const auto &ns) {
+            auto body = bodyObject(ctx, reply);
+            if (!body)
+                return;
+            auto shared = std::make_shared<Reply>(std::move(reply));
+            m_pipeline->transfer(ns.key, *body, [shared](std::optional<push::DomainError> err) {
+                if (err)
+                    return shared->error(toApiError(*err));
+                shared->json(QJsonObject());
+            });
+        });
     authRoute("GET", "/api/auth/client/:", [this](const Context &ctx, Reply reply, const auto &ns) {
         clientEndpoint(ns, ctx.param, {}, std::move(reply));
     });
@@ -333,7 +364,8 @@ void RestApi::buildAuthRoutes()
             return;
         const QJsonValue id = body->value(QStringLiteral("id"));
         if (!id.isString())
-            return reply.error(ApiError::badRequest(QStringLiteral("id is required (a client id)")));
+            return reply.error(
+                ApiError::badRequest(QStringLiteral("id is required (a client id)")));
         QJsonObject fields = *body;
         fields.remove(QStringLiteral("id"));
         clientEndpoint(ns, id.toString(), fields, std::move(reply));
@@ -386,25 +418,27 @@ void RestApi::namespaceOnlineReport(const QString &nsp, bool detail, Reply reply
 void RestApi::roomOnlineReport(const QString &nsp, const QStringList &rooms, Reply reply)
 {
     auto shared = std::make_shared<Reply>(std::move(reply));
-    m_store->roomCounts(nsp, rooms, [this, shared, nsp, rooms](store::Result<QList<store::RoomCounts>> r) {
-        if (!r)
-            return shared->error(toApiError(r.error()));
-        QJsonArray list;
-        for (qsizetype i = 0; i < rooms.size(); ++i) {
-            const push::OnlineCounts live = m_gateway->roomOnline(nsp, rooms.at(i));
-            const store::RoomCounts total = i < r.value().size() ? r.value().at(i) : store::RoomCounts{};
-            list.append(QJsonObject{
-                {QStringLiteral("name"), rooms.at(i)},
-                {QStringLiteral("userCount"), double(live.users)},
-                {QStringLiteral("clientCount"), double(live.clients)},
-                {QStringLiteral("totalClientCount"), double(total.total)},
-                {QStringLiteral("iosClientCount"), double(live.ios)},
-                {QStringLiteral("totalIOSClientCount"), double(total.ios)},
-                {QStringLiteral("androidClientCount"), double(live.android)},
-                {QStringLiteral("totalAndroidClientCount"), double(total.android)}});
-        }
-        shared->json(list);
-    });
+    m_store->roomCounts(
+        nsp, rooms, [this, shared, nsp, rooms](store::Result<QList<store::RoomCounts>> r) {
+            if (!r)
+                return shared->error(toApiError(r.error()));
+            QJsonArray list;
+            for (qsizetype i = 0; i < rooms.size(); ++i) {
+                const push::OnlineCounts live = m_gateway->roomOnline(nsp, rooms.at(i));
+                const store::RoomCounts total =
+                    i < r.value().size() ? r.value().at(i) : store::RoomCounts{};
+                list.append(QJsonObject{
+                    {QStringLiteral("name"), rooms.at(i)},
+                    {QStringLiteral("userCount"), double(live.users)},
+                    {QStringLiteral("clientCount"), double(live.clients)},
+                    {QStringLiteral("totalClientCount"), double(total.total)},
+                    {QStringLiteral("iosClientCount"), double(live.ios)},
+                    {QStringLiteral("totalIOSClientCount"), double(total.ios)},
+                    {QStringLiteral("androidClientCount"), double(live.android)},
+                    {QStringLiteral("totalAndroidClientCount"), double(total.android)}});
+            }
+            shared->json(list);
+        });
 }
 
 // ---- /api/admin ---------------------------------------------------------------------------
@@ -427,22 +461,26 @@ void RestApi::deleteNamespace(const Context &ctx, Reply reply, bool flushAll)
 
 void RestApi::buildAdminRoutes()
 {
-    adminRoute("POST", "/api/admin/login", [](const Context &, Reply reply) { reply.json(QJsonObject()); });
+    adminRoute("POST", "/api/admin/login",
+               [](const Context &, Reply reply) { reply.json(QJsonObject()); });
     adminRoute("GET", "/api/admin/namespace/list", [this](const Context &ctx, Reply reply) {
         const QString key = query(ctx, "key"), name = query(ctx, "name");
         QString offline = query(ctx, "offline");
         if (offline.isEmpty())
             offline = QStringLiteral("all");
         if (offline != u"on" && offline != u"off" && offline != u"all")
-            return reply.error(ApiError::badRequest(QStringLiteral("offline must be on, off or all")));
+            return reply.error(
+                ApiError::badRequest(QStringLiteral("offline must be on, off or all")));
         bool okPage = true, okSize = true;
         const QString p = query(ctx, "page"), s = query(ctx, "pageSize");
         const int page = p.isEmpty() ? 1 : p.toInt(&okPage);
         const int pageSize = s.isEmpty() ? 20 : s.toInt(&okSize);
         if (!okPage || page < 1)
-            return reply.error(ApiError::badRequest(QStringLiteral("page must be a number from 1")));
+            return reply.error(
+                ApiError::badRequest(QStringLiteral("page must be a number from 1")));
         if (!okSize || pageSize < 1 || pageSize > 1000)
-            return reply.error(ApiError::badRequest(QStringLiteral("pageSize must be a number from 1 to 1000")));
+            return reply.error(
+                ApiError::badRequest(QStringLiteral("pageSize must be a number from 1 to 1000")));
         QList<store::NamespaceRecord> matches;
         for (const store::NamespaceRecord &ns : m_registry->all()) {
             if (!key.isEmpty() && !ns.key.contains(key))
@@ -454,11 +492,13 @@ void RestApi::buildAdminRoutes()
             matches.append(ns);
         }
         const qsizetype total = matches.size();
-        const QList<store::NamespaceRecord> pageItems = matches.mid((page - 1) * qsizetype(pageSize), pageSize);
+        const QList<store::NamespaceRecord> pageItems =
+            matches.mid((page - 1) * qsizetype(pageSize), pageSize);
         QJsonArray list;
         for (const store::NamespaceRecord &ns : pageItems)
             list.append(push::namespaceToJson(ns));
-        const QJsonObject result{{QStringLiteral("list"), list}, {QStringLiteral("total"), double(total)}};
+        const QJsonObject result{{QStringLiteral("list"), list},
+                                 {QStringLiteral("total"), double(total)}};
         if (!queryFlag(ctx, "online") || pageItems.isEmpty())
             return reply.json(result);
         // Add live counts and stored totals, one store call per item.
@@ -486,13 +526,15 @@ void RestApi::buildAdminRoutes()
             return;
         const QJsonValue key = body->value(QStringLiteral("key"));
         if (!key.isString())
-            return reply.error(ApiError::badRequest(QStringLiteral("key is required (a string like \"/demo\")")));
+            return reply.error(
+                ApiError::badRequest(QStringLiteral("key is required (a string like \"/demo\")")));
         if (auto err = m_settings->names.check(NameRules::Kind::Namespace, key.toString()))
             return reply.error(ApiError::badRequest(*err));
         // '#' separates the parts of a client id ("/a" + user "x#u" must not
         // be "/a#x" + user "u"), and no client URL can name it anyway.
         if (key.toString().contains(u'#'))
-            return reply.error(ApiError::badRequest(QStringLiteral("namespace must not contain '#'")));
+            return reply.error(
+                ApiError::badRequest(QStringLiteral("namespace must not contain '#'")));
         body->remove(QStringLiteral("key"));
         auto shared = std::make_shared<Reply>(std::move(reply));
         m_registry->save(key.toString(), *body, clientIp(ctx), true,
@@ -542,18 +584,21 @@ void RestApi::buildAdminRoutes()
                    m_gateway->disconnectNamespace(*key);
                    reply.json(QJsonObject());
                });
-    adminRoute("POST", "/api/admin/clear-legacy-client", [this, offlineNamespace](const Context &ctx, Reply reply) {
-        const auto key = offlineNamespace(ctx, reply);
-        if (!key)
-            return;
-        const qint64 before = nowMs() - m_settings->clientLegacyExpireHours * m_settings->hourMs;
-        auto shared = std::make_shared<Reply>(std::move(reply));
-        m_store->removeLegacyClients(*key, before, [shared](store::Result<QStringList> r) {
-            if (!r)
-                return shared->error(toApiError(r.error()));
-            shared->json(QJsonArray::fromStringList(r.value()));
-        });
-    });
+    adminRoute("POST", "/api/admin/clear-legacy-client",
+               [this, offlineNamespace](const Context &ctx, Reply reply) {
+                   const auto key = offlineNamespace(ctx, reply);
+                   if (!key)
+                       return;
+                   const qint64 before =
+                       nowMs() - m_settings->clientLegacyExpireHours * m_settings->hourMs;
+                   auto shared = std::make_shared<Reply>(std::move(reply));
+                   m_store->removeLegacyClients(
+                       *key, before, [shared](store::Result<QStringList> r) {
+                           if (!r)
+                               return shared->error(toApiError(r.error()));
+                           shared->json(QJsonArray::fromStringList(r.value()));
+                       });
+               });
     adminRoute("GET", "/api/admin/report/online", [this](const Context &ctx, Reply reply) {
         QString nsp = query(ctx, "namespace");
         const QStringList rooms = queryAll(ctx, "room");
@@ -574,10 +619,11 @@ void RestApi::buildAdminRoutes()
         // Summed over every namespace.
         const QList<store::NamespaceRecord> all = m_registry->all();
         auto shared = std::make_shared<Reply>(std::move(reply));
-        auto sums = std::make_shared<QJsonObject>(QJsonObject{{QStringLiteral("roomCount"), 0},
-                                                              {QStringLiteral("userCount"), 0},
-                                                              {QStringLiteral("clientCount"), 0},
-                                                              {QStringLiteral("totalClientCount"), 0}});
+        auto sums =
+            std::make_shared<QJsonObject>(QJsonObject{{QStringLiteral("roomCount"), 0},
+                                                      {QStringLiteral("userCount"), 0},
+                                                      {QStringLiteral("clientCount"), 0},
+                                                      {QStringLiteral("totalClientCount"), 0}});
         if (all.isEmpty())
             return shared->json(*sums);
         auto remaining = std::make_shared<int>(int(all.size()));
@@ -588,7 +634,8 @@ void RestApi::buildAdminRoutes()
             m_store->countClients(ns.key, [shared, sums, remaining](store::Result<qint64> r) {
                 if (r)
                     sums->insert(QStringLiteral("totalClientCount"),
-                                 sums->value(QStringLiteral("totalClientCount")).toDouble() + double(r.value()));
+                                 sums->value(QStringLiteral("totalClientCount")).toDouble() +
+                                     double(r.value()));
                 if (--*remaining == 0)
                     shared->json(*sums);
             });

@@ -31,8 +31,8 @@ private:
     void buildAdminRoutes();
     void namespaceOnlineReport(const QString &nsp, bool detail, Reply reply);
     void roomOnlineReport(const QString &nsp, const QStringList &rooms, Reply reply);
-    void clientEndpoint(const store::NamespaceRecord &ns, const QString &id, const QJsonObject &fields,
-                        Reply reply);
+    void clientEndpoint(const store::NamespaceRecord &ns, const QString &id,
+                        const QJsonObject &fields, Reply reply);
     void deleteNamespace(const Context &ctx, Reply reply, bool flushAll);
 
     Router *m_router;

@@ -14,8 +14,8 @@ void Router::add(const QByteArray &method, const QByteArray &path, Handler handl
     m_routes.append(std::move(r));
 }
 
-const Router::Route *Router::find(const QByteArray &path, const QByteArray &method,
-                                  bool *pathKnown, QString *param) const
+const Router::Route *Router::find(const QByteArray &path, const QByteArray &method, bool *pathKnown,
+                                  QString *param) const
 {
     *pathKnown = false;
     for (const Route &r : m_routes) {

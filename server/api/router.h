@@ -35,7 +35,7 @@ private:
     struct Route
     {
         QByteArray method;
-        QByteArray path;  // without the trailing ':' for parameter routes
+        QByteArray path; // without the trailing ':' for parameter routes
         bool withParam;
         Handler handler;
     };

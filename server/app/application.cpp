@@ -160,8 +160,8 @@ QByteArray Application::metricsText() const
 {
     QByteArray out;
     auto gauge = [&out](const char *name, const char *help, qint64 value) {
-        out += "# HELP " + QByteArray(name) + ' ' + help + "\n# TYPE " + name + " gauge\n" +
-               name + ' ' + QByteArray::number(value) + '\n';
+        out += "# HELP " + QByteArray(name) + ' ' + help + "\n# TYPE " + name + " gauge\n" + name +
+               ' ' + QByteArray::number(value) + '\n';
     };
     gauge("qpush_client_connections", "Open TCP connections on the client port.",
           m_clientHttp->connectionCount());
@@ -172,9 +172,10 @@ QByteArray Application::metricsText() const
     out += "# HELP qpush_pushes_accepted_total Pushes accepted by this node.\n"
            "# TYPE qpush_pushes_accepted_total counter\nqpush_pushes_accepted_total " +
            QByteArray::number(m_pipeline->acceptedPushes()) + '\n';
-    out += "# HELP qpush_offline_jobs_completed_total Offline follow-up jobs completed.\n"
-           "# TYPE qpush_offline_jobs_completed_total counter\nqpush_offline_jobs_completed_total " +
-           QByteArray::number(m_worker->completedJobs()) + '\n';
+    out +=
+        "# HELP qpush_offline_jobs_completed_total Offline follow-up jobs completed.\n"
+        "# TYPE qpush_offline_jobs_completed_total counter\nqpush_offline_jobs_completed_total " +
+        QByteArray::number(m_worker->completedJobs()) + '\n';
     return out;
 }
 
@@ -237,8 +238,7 @@ void Application::shutdown()
     int waited = 0;
     connect(poll, &QTimer::timeout, this, [this, poll, waited]() mutable {
         waited += 20;
-        const bool flushed = m_engine->sessionCount() == 0 &&
-                             m_clientHttp->connectionCount() == 0;
+        const bool flushed = m_engine->sessionCount() == 0 && m_clientHttp->connectionCount() == 0;
         if (flushed || waited >= 2000) {
             poll->stop();
             m_clientHttp->abortAll();

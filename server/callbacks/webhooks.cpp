@@ -56,8 +56,9 @@ void Webhooks::handshake(const HandshakeRequest &request, std::function<void(Han
             return;
         }
         if (status != 200) {
-            const QString why = status ? QStringLiteral("connect callback refused (HTTP %1)").arg(status)
-                                       : QStringLiteral("connect callback failed: %1").arg(reply->errorString());
+            const QString why =
+                status ? QStringLiteral("connect callback refused (HTTP %1)").arg(status)
+                       : QStringLiteral("connect callback failed: %1").arg(reply->errorString());
             done({false, why, std::nullopt, {}});
             return;
         }
@@ -96,8 +97,8 @@ void Webhooks::disconnected(const DisconnectNotice &notice)
     connect(reply, &QNetworkReply::finished, this, [reply, url] {
         reply->deleteLater();
         if (reply->error() != QNetworkReply::NoError)
-            qCInfo(lcCallbacks) << "disconnect callback" << url.toString() << "failed:"
-                                << reply->errorString();
+            qCInfo(lcCallbacks) << "disconnect callback" << url.toString()
+                                << "failed:" << reply->errorString();
     });
 }
 

@@ -17,18 +17,18 @@ namespace qpush::callbacks {
 
 struct HandshakeRequest
 {
-    QString url;                              // connect_callback
-    QList<QPair<QString, QString>> query;     // the client's handshake query
-    QByteArray cookie;                        // the client's Cookie header
-    QString authorization;                    // callback_auth, verbatim
+    QString url;                          // connect_callback
+    QList<QPair<QString, QString>> query; // the client's handshake query
+    QByteArray cookie;                    // the client's Cookie header
+    QString authorization;                // callback_auth, verbatim
     QString nsp;
 };
 
 struct HandshakeResult
 {
     bool accepted = false;
-    QString reason;                 // why not, for the client
-    std::optional<QString> userid;  // from the JSON body
+    QString reason;                // why not, for the client
+    std::optional<QString> userid; // from the JSON body
     QStringList rooms;
 };
 

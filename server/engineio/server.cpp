@@ -13,12 +13,18 @@ namespace {
 QByteArray errorMessage(ErrorCode code)
 {
     switch (code) {
-    case ErrorCode::UnknownTransport: return "Transport unknown";
-    case ErrorCode::UnknownSid: return "Session ID unknown";
-    case ErrorCode::BadHandshakeMethod: return "Bad handshake method";
-    case ErrorCode::BadRequest: return "Bad request";
-    case ErrorCode::Forbidden: return "Forbidden";
-    case ErrorCode::UnsupportedProtocolVersion: return "Unsupported protocol version";
+    case ErrorCode::UnknownTransport:
+        return "Transport unknown";
+    case ErrorCode::UnknownSid:
+        return "Session ID unknown";
+    case ErrorCode::BadHandshakeMethod:
+        return "Bad handshake method";
+    case ErrorCode::BadRequest:
+        return "Bad request";
+    case ErrorCode::Forbidden:
+        return "Forbidden";
+    case ErrorCode::UnsupportedProtocolVersion:
+        return "Unsupported protocol version";
     }
     return "Bad request";
 }

@@ -63,7 +63,6 @@ public:
     // Closes every session (graceful shutdown).
     void closeAll(const QString &reason = QStringLiteral("server shutting down"));
 
-
 private:
     friend class Session;
     void sendError(net::Responder &responder, const http::Request &request, ErrorCode code);

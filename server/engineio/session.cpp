@@ -35,8 +35,9 @@ Session::Session(Server *server, QByteArray id, Version version, const http::Req
     // Only the headers the layers above use are kept (CORS, handshake
     // callbacks, client address behind a proxy): the rest of a handshake
     // would cost a kilobyte or more per connection.
-    static const QByteArrayView kept[] = {"origin", "cookie", "user-agent", "referer",
-                                          "x-forwarded-for", "x-real-ip", "accept-language"};
+    static const QByteArrayView kept[] = {"origin",         "cookie",          "user-agent",
+                                          "referer",        "x-forwarded-for", "x-real-ip",
+                                          "accept-language"};
     for (const http::Header &h : handshake.headers)
         if (std::find(std::begin(kept), std::end(kept), QByteArrayView(h.name)) != std::end(kept))
             m_handshake.headers.append(h);
@@ -255,12 +256,11 @@ void Session::handleUpgrade(net::Responder responder, const http::Request &reque
         return;
     m_probe = connection;
     m_noopOwed = false;
-    m_server->deadlines()->reschedule(m_upgradeTimer, m_server->options().upgradeTimeoutMs,
-                                      [this] {
-                                          m_upgradeTimer = 0;
-                                          if (m_probe)
-                                              m_probe->abort();
-                                      });
+    m_server->deadlines()->reschedule(m_upgradeTimer, m_server->options().upgradeTimeoutMs, [this] {
+        m_upgradeTimer = 0;
+        if (m_probe)
+            m_probe->abort();
+    });
 }
 
 void Session::onWebSocketMessage(net::Connection *connection, const QByteArray &payload,

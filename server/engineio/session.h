@@ -114,7 +114,7 @@ private:
     net::Responder m_poll;
     QMetaObject::Connection m_pollWatch;
     QList<Packet> m_queue;
-    QByteArray m_jsonp;          // v3 JSONP index, empty for XHR
+    QByteArray m_jsonp;           // v3 JSONP index, empty for XHR
     bool m_supportsBinary = true; // v3: false when b64=1
     bool m_flushScheduled = false;
     bool m_closePacketQueued = false;

@@ -21,9 +21,8 @@ constexpr int kMaxIov = 64;
 
 Connection::Connection(qintptr fd, const ConnectionLimits *limits, DeadlineQueue *deadlines,
                        QObject *parent, ConnectionOwner *owner, WriteBatcher *batcher)
-    : QObject(parent), m_fd(int(fd)), m_parser(limits->http),
-      m_frames(limits->maxWebSocketMessage), m_deadlines(deadlines), m_limits(limits),
-      m_owner(owner)
+    : QObject(parent), m_fd(int(fd)), m_parser(limits->http), m_frames(limits->maxWebSocketMessage),
+      m_deadlines(deadlines), m_limits(limits), m_owner(owner)
 {
     m_batcher = batcher;
     const int flags = ::fcntl(m_fd, F_GETFL);

@@ -7,9 +7,9 @@
 // bytes are written to many sockets without copies.
 #pragma once
 
+#include "deadlinequeue.h"
 #include "httpmessage.h"
 #include "websocketframe.h"
-#include "deadlinequeue.h"
 #include "writebatcher.h"
 
 #include <QHostAddress>
@@ -53,8 +53,8 @@ public:
 struct ConnectionLimits
 {
     http::Limits http;
-    qint64 idleTimeoutMs = 30000;        // a request must arrive within this
-    qsizetype maxOutputBytes = 4 << 20;  // unsent bytes before the peer is cut off
+    qint64 idleTimeoutMs = 30000;       // a request must arrive within this
+    qsizetype maxOutputBytes = 4 << 20; // unsent bytes before the peer is cut off
     qsizetype maxWebSocketMessage = 1024 * 1024 + 64;
     bool jsonErrors = false; // answer unparsable requests with {code, msg} (REST API)
 };
@@ -119,7 +119,7 @@ private:
 
     int m_fd = -1;
     Mode m_mode = Mode::Http;
-    bool m_closing = false;        // closeGracefully: close once flushed
+    bool m_closing = false; // closeGracefully: close once flushed
     bool m_finished = false;
     bool m_requestOutstanding = false;
     bool m_keepAlive = true;
@@ -151,7 +151,9 @@ class Responder
 {
 public:
     Responder() = default;
-    Responder(Connection *connection, quint64 serial) : m_connection(connection), m_serial(serial) {}
+    Responder(Connection *connection, quint64 serial) : m_connection(connection), m_serial(serial)
+    {
+    }
 
     bool isValid() const { return m_connection && m_connection->isOpen() && m_serial != 0; }
     Connection *connection() const { return m_connection.data(); }

@@ -19,10 +19,10 @@ using Headers = QList<Header>;
 
 struct Request
 {
-    QByteArray method;  // as sent, e.g. "GET"
-    QByteArray target;  // request-target as sent, e.g. "/socket.io/?EIO=4"
-    QByteArray path;    // percent-decoded path part of target
-    QByteArray rawQuery; // part after '?', not decoded
+    QByteArray method;    // as sent, e.g. "GET"
+    QByteArray target;    // request-target as sent, e.g. "/socket.io/?EIO=4"
+    QByteArray path;      // percent-decoded path part of target
+    QByteArray rawQuery;  // part after '?', not decoded
     int minorVersion = 1; // HTTP/1.<minor>
     Headers headers;
     QByteArray body;
@@ -44,7 +44,7 @@ struct Request
 
 struct Limits
 {
-    qsizetype maxHeaderBytes = 16 * 1024;    // request line + headers
+    qsizetype maxHeaderBytes = 16 * 1024; // request line + headers
     qsizetype maxBodyBytes = 1024 * 1024 + 64 * 1024;
 };
 

@@ -40,8 +40,9 @@ struct Event
 {
     enum class Kind { NeedMore, Text, Binary, Ping, Pong, Close, Error };
     Kind kind = Kind::NeedMore;
-    QByteArray payload;     // message (reassembled), ping/pong payload, close reason
-    quint16 closeCode = 0;  // for Close: the peer's code (1005 if none); for Error: the code to close with
+    QByteArray payload; // message (reassembled), ping/pong payload, close reason
+    quint16 closeCode =
+        0; // for Close: the peer's code (1005 if none); for Error: the code to close with
 };
 
 // Reads client frames from the connection buffer. Enforces masking,
@@ -51,7 +52,9 @@ class FrameReader
 {
 public:
     explicit FrameReader(qsizetype maxMessageBytes = 1024 * 1024 + 64)
-        : m_maxMessage(maxMessageBytes) {}
+        : m_maxMessage(maxMessageBytes)
+    {
+    }
     // Consumes bytes from the front of `buffer` and returns the next event;
     // NeedMore when `buffer` holds no complete frame. Call repeatedly until
     // NeedMore. After Error, stop reading and close with event.closeCode.

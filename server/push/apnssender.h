@@ -15,7 +15,7 @@ struct ApnsDelivery
     qint64 id = 0;
     QString room;
     QString apnsName;
-    QByteArray pushData; // compact JSON; pushData.apsData is the APNs payload
+    QByteArray pushData;                 // compact JSON; pushData.apsData is the APNs payload
     QList<store::ClientInfo> recipients; // iOS, with device tokens, not DND for the room
 };
 
@@ -23,7 +23,8 @@ class ApnsSender
 {
 public:
     virtual ~ApnsSender() = default;
-    virtual void send(const ApnsDelivery &delivery, std::function<void(store::ApnsResult)> done) = 0;
+    virtual void send(const ApnsDelivery &delivery,
+                      std::function<void(store::ApnsResult)> done) = 0;
 };
 
 class UnconfiguredApns final : public ApnsSender
@@ -34,7 +35,8 @@ public:
         store::ApnsResult r;
         r.tried = 0;
         r.succeeded = 0;
-        r.result = QStringLiteral("APNs not configured (%1 iOS recipients)").arg(delivery.recipients.size());
+        r.result = QStringLiteral("APNs not configured (%1 iOS recipients)")
+                       .arg(delivery.recipients.size());
         done(r);
     }
 };

@@ -11,9 +11,15 @@
 namespace qpush::push {
 
 namespace {
-qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
 const QString kUserRoomPrefix = QStringLiteral("user_");
-QString userRoom(const QString &userid) { return kUserRoomPrefix + userid; }
+QString userRoom(const QString &userid)
+{
+    return kUserRoomPrefix + userid;
+}
 
 // A room name or a list of them; nullopt when the argument is neither.
 std::optional<QStringList> roomList(const QJsonValue &v)
@@ -45,12 +51,17 @@ QJsonObject errorReply(const DomainError &error)
 DomainError fromStoreError(const store::Error &error)
 {
     switch (error.code) {
-    case store::ErrorCode::Unavailable: return {DomainError::Unavailable, error.message};
-    case store::ErrorCode::NotFound: return {DomainError::NotFound, error.message};
-    case store::ErrorCode::Conflict: return {DomainError::Conflict, error.message};
-    case store::ErrorCode::Invalid: return {DomainError::Invalid, error.message};
+    case store::ErrorCode::Unavailable:
+        return {DomainError::Unavailable, error.message};
+    case store::ErrorCode::NotFound:
+        return {DomainError::NotFound, error.message};
+    case store::ErrorCode::Conflict:
+        return {DomainError::Conflict, error.message};
+    case store::ErrorCode::Invalid:
+        return {DomainError::Invalid, error.message};
     case store::ErrorCode::Corrupt:
-    case store::ErrorCode::Internal: break;
+    case store::ErrorCode::Internal:
+        break;
     }
     return {DomainError::Internal, error.message};
 }
@@ -70,15 +81,14 @@ ClientGateway::ClientGateway(sio::Server *io, NamespaceRegistry *registry, store
         next(sio::ConnectError{QStringLiteral("namespace / accepts no clients"), {}});
     });
 
-    m_io->setNamespaceAdmission(
-        [this](const QString &name, const sio::Handshake &, auto decide) {
-            const store::NamespaceRecord *ns = m_registry->find(name);
-            if (!ns)
-                return decide(sio::ConnectError::invalidNamespace());
-            if (ns->offline)
-                return decide(sio::ConnectError{QStringLiteral("namespace is offline"), {}});
-            decide(std::nullopt);
-        });
+    m_io->setNamespaceAdmission([this](const QString &name, const sio::Handshake &, auto decide) {
+        const store::NamespaceRecord *ns = m_registry->find(name);
+        if (!ns)
+            return decide(sio::ConnectError::invalidNamespace());
+        if (ns->offline)
+            return decide(sio::ConnectError{QStringLiteral("namespace is offline"), {}});
+        decide(std::nullopt);
+    });
     m_io->setNamespaceCreatedHook([this](sio::Namespace *nsp) { setupNamespace(nsp); });
 
     connect(m_registry, &NamespaceRegistry::changed, this, [this](const QString &key) {
@@ -182,24 +192,31 @@ void ClientGateway::authorize(sio::Socket *socket,
         cc.clientId = store::makeClientId(cc.nsp, cc.userid, cc.platform, cc.uuid);
         store::ClientPatch patch;
         patch.connectTime = nowMs();
-        m_store->updateClient(cc.clientId, patch, [this, guard, next, cc, offlineNow](store::Result<store::ClientInfo> r) {
-            if (!guard)
-                return next(sio::ConnectError{QStringLiteral("client gone"), {}});
-            if (!r)
-                return next(sio::ConnectError{QStringLiteral("store unavailable: ") + r.error().message, {}});
-            QStringList rooms{userRoom(cc.userid)};
-            rooms.append(cc.callbackRooms);
-            m_store->joinRooms(cc.clientId, rooms, [guard, next, cc, offlineNow](store::Result<store::Done> j) {
+        m_store->updateClient(
+            cc.clientId, patch,
+            [this, guard, next, cc, offlineNow](store::Result<store::ClientInfo> r) {
                 if (!guard)
                     return next(sio::ConnectError{QStringLiteral("client gone"), {}});
-                if (!j)
-                    return next(sio::ConnectError{QStringLiteral("store unavailable: ") + j.error().message, {}});
-                if (offlineNow(cc.nsp))
-                    return next(sio::ConnectError{QStringLiteral("namespace is offline"), {}});
-                guard->data() = cc;
-                next(std::nullopt);
+                if (!r)
+                    return next(sio::ConnectError{
+                        QStringLiteral("store unavailable: ") + r.error().message, {}});
+                QStringList rooms{userRoom(cc.userid)};
+                rooms.append(cc.callbackRooms);
+                m_store->joinRooms(
+                    cc.clientId, rooms,
+                    [guard, next, cc, offlineNow](store::Result<store::Done> j) {
+                        if (!guard)
+                            return next(sio::ConnectError{QStringLiteral("client gone"), {}});
+                        if (!j)
+                            return next(sio::ConnectError{
+                                QStringLiteral("store unavailable: ") + j.error().message, {}});
+                        if (offlineNow(cc.nsp))
+                            return next(
+                                sio::ConnectError{QStringLiteral("namespace is offline"), {}});
+                        guard->data() = cc;
+                        next(std::nullopt);
+                    });
             });
-        });
     };
 
     if (ns->connectCallback.isEmpty())
@@ -212,9 +229,10 @@ void ClientGateway::authorize(sio::Socket *socket,
         req.query.append({it.key(), it.value().toString()});
     const QJsonObject auth = socket->auth();
     for (auto it = auth.begin(); it != auth.end(); ++it)
-        if (!query.contains(it.key()) && (it.value().isString() || it.value().isBool() || it.value().isDouble()))
+        if (!query.contains(it.key()) &&
+            (it.value().isString() || it.value().isBool() || it.value().isDouble()))
             req.query.append({it.key(), it.value().isString() ? it.value().toString()
-                                                               : it.value().toVariant().toString()});
+                                                              : it.value().toVariant().toString()});
     req.cookie = socket->handshake().header("cookie");
     req.authorization = ns->callbackAuth;
     req.nsp = key;
@@ -285,10 +303,12 @@ void ClientGateway::onDisconnected(sio::Socket *socket, const QString &reason)
 
     store::ClientPatch patch;
     patch.disconnectTime = nowMs();
-    m_store->updateClient(cc->clientId, patch, [id = cc->clientId](store::Result<store::ClientInfo> r) {
-        if (!r)
-            qCInfo(lcPush) << "could not record the disconnect of" << id << r.error().toString();
-    });
+    m_store->updateClient(cc->clientId, patch,
+                          [id = cc->clientId](store::Result<store::ClientInfo> r) {
+                              if (!r)
+                                  qCInfo(lcPush) << "could not record the disconnect of" << id
+                                                 << r.error().toString();
+                          });
 
     const store::NamespaceRecord *ns = m_registry->find(cc->nsp);
     if (ns && !ns->disconnectCallback.isEmpty()) {
@@ -312,12 +332,10 @@ void ClientGateway::broadcastActivity(sio::Socket *socket, const QString &event,
         return;
     const QJsonArray roomArray = QJsonArray::fromStringList(rooms);
     for (const QString &room : rooms) {
-        const QJsonObject payload{{QStringLiteral("sid"), cc->clientId},
-                                  {QStringLiteral("uuid"), cc->uuid},
-                                  {QStringLiteral("userid"), cc->userid},
-                                  {QStringLiteral("room"), room},
-                                  {QStringLiteral("rooms"), roomArray},
-                                  {QStringLiteral("clientOffline"), offline}};
+        const QJsonObject payload{
+            {QStringLiteral("sid"), cc->clientId},  {QStringLiteral("uuid"), cc->uuid},
+            {QStringLiteral("userid"), cc->userid}, {QStringLiteral("room"), room},
+            {QStringLiteral("rooms"), roomArray},   {QStringLiteral("clientOffline"), offline}};
         socket->nsp()->to(room).except(socket->id()).emit(event, {payload});
     }
 }
@@ -329,30 +347,33 @@ void ClientGateway::onJoinRoom(sio::Socket *socket, sio::Payload &payload, sio::
     const ConnectedClient cc = *clientOf(socket);
     const std::optional<QStringList> rooms = roomList(payload.args.at(0));
     if (!rooms || rooms->isEmpty())
-        return ack({statusReply(400, QStringLiteral("room must be a string or an array of strings"))});
+        return ack(
+            {statusReply(400, QStringLiteral("room must be a string or an array of strings"))});
     for (const QString &room : *rooms) {
         if (auto err = m_settings->names.check(NameRules::Kind::Room, room))
             return ack({statusReply(400, *err)});
         if (room.startsWith(kUserRoomPrefix) && room != userRoom(cc.userid))
-            return ack({statusReply(403, QStringLiteral("cannot join another user's room: ") + room)});
+            return ack(
+                {statusReply(403, QStringLiteral("cannot join another user's room: ") + room)});
     }
     QPointer<sio::Socket> guard(socket);
     QStringList list = *rooms;
     list.removeDuplicates();
-    m_store->joinRooms(cc.clientId, list, [this, guard, list, ack](store::Result<store::Done> r) mutable {
-        if (!r)
-            return ack({errorReply(fromStoreError(r.error()))});
-        if (guard) {
-            QStringList joined;
-            for (const QString &room : list)
-                if (!guard->rooms().contains(room)) {
-                    guard->join(room);
-                    joined.append(room);
-                }
-            broadcastActivity(guard, QStringLiteral("peopleJoin"), joined, false);
-        }
-        ack({statusReply(200, QStringLiteral("ok"))});
-    });
+    m_store->joinRooms(
+        cc.clientId, list, [this, guard, list, ack](store::Result<store::Done> r) mutable {
+            if (!r)
+                return ack({errorReply(fromStoreError(r.error()))});
+            if (guard) {
+                QStringList joined;
+                for (const QString &room : list)
+                    if (!guard->rooms().contains(room)) {
+                        guard->join(room);
+                        joined.append(room);
+                    }
+                broadcastActivity(guard, QStringLiteral("peopleJoin"), joined, false);
+            }
+            ack({statusReply(200, QStringLiteral("ok"))});
+        });
 }
 
 void ClientGateway::onLeaveRoom(sio::Socket *socket, sio::Payload &payload, sio::Ack ack)
@@ -360,7 +381,8 @@ void ClientGateway::onLeaveRoom(sio::Socket *socket, sio::Payload &payload, sio:
     const ConnectedClient cc = *clientOf(socket);
     const std::optional<QStringList> rooms = roomList(payload.args.at(0));
     if (!rooms)
-        return ack({statusReply(400, QStringLiteral("room must be a string or an array of strings"))});
+        return ack(
+            {statusReply(400, QStringLiteral("room must be a string or an array of strings"))});
     QStringList list;
     for (const QString &room : *rooms) {
         if (auto err = m_settings->names.check(NameRules::Kind::Room, room))
@@ -371,20 +393,21 @@ void ClientGateway::onLeaveRoom(sio::Socket *socket, sio::Payload &payload, sio:
     if (list.isEmpty())
         return ack({statusReply(200, QStringLiteral("ok"))});
     QPointer<sio::Socket> guard(socket);
-    m_store->leaveRooms(cc.clientId, list, [this, guard, list, ack](store::Result<store::Done> r) mutable {
-        if (!r)
-            return ack({errorReply(fromStoreError(r.error()))});
-        if (guard) {
-            QStringList left;
-            for (const QString &room : list)
-                if (guard->rooms().contains(room))
-                    left.append(room);
-            broadcastActivity(guard, QStringLiteral("peopleLeave"), left, false);
-            for (const QString &room : left)
-                guard->leave(room);
-        }
-        ack({statusReply(200, QStringLiteral("ok"))});
-    });
+    m_store->leaveRooms(
+        cc.clientId, list, [this, guard, list, ack](store::Result<store::Done> r) mutable {
+            if (!r)
+                return ack({errorReply(fromStoreError(r.error()))});
+            if (guard) {
+                QStringList left;
+                for (const QString &room : list)
+                    if (guard->rooms().contains(room))
+                        left.append(room);
+                broadcastActivity(guard, QStringLiteral("peopleLeave"), left, false);
+                for (const QString &room : left)
+                    guard->leave(room);
+            }
+            ack({statusReply(200, QStringLiteral("ok"))});
+        });
 }
 
 void ClientGateway::onInfo(sio::Socket *socket, sio::Payload &payload, sio::Ack ack)
@@ -424,11 +447,13 @@ void ClientGateway::onInfo(sio::Socket *socket, sio::Payload &payload, sio::Ack 
     patch.updateDate = nowMs();
     if (target != cc.clientId) {
         // Only an existing device of the same user may be written.
-        m_store->getClient(target, [this, target, patch, ack](store::Result<store::ClientInfo> r) mutable {
+        m_store->getClient(target, [this, target, patch,
+                                    ack](store::Result<store::ClientInfo> r) mutable {
             if (!r)
                 return ack({errorReply(fromStoreError(r.error()))});
             m_store->updateClient(target, patch, [ack](store::Result<store::ClientInfo> u) mutable {
-                ack({u ? statusReply(200, QStringLiteral("ok")) : errorReply(fromStoreError(u.error()))});
+                ack({u ? statusReply(200, QStringLiteral("ok"))
+                       : errorReply(fromStoreError(u.error()))});
             });
         });
         return;
@@ -454,7 +479,8 @@ void ClientGateway::onApns(sio::Socket *socket, sio::Payload &payload, sio::Ack 
             continue;
         const std::optional<QStringList> rooms = roomList(v);
         if (!rooms)
-            return ack({statusReply(400, QStringLiteral("%1 must be a room or an array of rooms").arg(QLatin1String(name)))});
+            return ack({statusReply(400, QStringLiteral("%1 must be a room or an array of rooms")
+                                             .arg(QLatin1String(name)))});
         for (const QString &room : *rooms)
             if (auto err = m_settings->names.check(NameRules::Kind::Room, room))
                 return ack({statusReply(400, *err)});
@@ -486,9 +512,10 @@ void ClientGateway::onAckPush(sio::Socket *socket, sio::Payload &payload, sio::A
         value = id.toString().toLongLong();
     if (value <= 0)
         return ack({statusReply(400, QStringLiteral("id must be a push id"))});
-    m_pipeline->acknowledge(cc.nsp, value, cc.clientId, [ack](std::optional<DomainError> err) mutable {
-        ack({err ? errorReply(*err) : statusReply(200, QStringLiteral("ok"))});
-    });
+    m_pipeline->acknowledge(
+        cc.nsp, value, cc.clientId, [ack](std::optional<DomainError> err) mutable {
+            ack({err ? errorReply(*err) : statusReply(200, QStringLiteral("ok"))});
+        });
 }
 
 void ClientGateway::onPush(sio::Socket *socket, sio::Payload &payload, sio::Ack ack)
@@ -498,8 +525,10 @@ void ClientGateway::onPush(sio::Socket *socket, sio::Payload &payload, sio::Ack 
     if (!arg.isObject())
         return ack({statusReply(400, QStringLiteral("push takes an object"))});
     const qint64 now = nowMs();
-    if (cc->lastClientPush && now - cc->lastClientPush < m_settings->clientPushIntervalSeconds * 1000LL)
-        return ack({statusReply(429, QStringLiteral("at most one push per %1 s").arg(m_settings->clientPushIntervalSeconds))});
+    if (cc->lastClientPush &&
+        now - cc->lastClientPush < m_settings->clientPushIntervalSeconds * 1000LL)
+        return ack({statusReply(429, QStringLiteral("at most one push per %1 s")
+                                         .arg(m_settings->clientPushIntervalSeconds))});
     QJsonObject body = arg.toObject();
     if (!body.contains(QStringLiteral("except")))
         body.insert(QStringLiteral("except"), cc->clientId);
@@ -633,7 +662,10 @@ QJsonObject ClientGateway::namespaceOnline(const QString &nsp, bool detail) cons
                   {QStringLiteral("clientCount"), clients.size()}};
     if (detail) {
         const int limit = m_settings->reportOnlineListMaxLimit;
-        auto sorted = [](QStringList l) { l.sort(); return l; };
+        auto sorted = [](QStringList l) {
+            l.sort();
+            return l;
+        };
         if (rooms.size() <= limit)
             o.insert(QStringLiteral("room"), QJsonArray::fromStringList(sorted(rooms.values())));
         if (users.size() <= limit)

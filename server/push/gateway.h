@@ -46,7 +46,8 @@ class ClientGateway : public QObject
     Q_OBJECT
 public:
     ClientGateway(sio::Server *io, NamespaceRegistry *registry, store::Store *store,
-                  callbacks::Webhooks *webhooks, const Settings *settings, QObject *parent = nullptr);
+                  callbacks::Webhooks *webhooks, const Settings *settings,
+                  QObject *parent = nullptr);
     ~ClientGateway() override;
 
     void setPipeline(PushPipeline *pipeline) { m_pipeline = pipeline; }
@@ -55,7 +56,8 @@ public:
     sio::Socket *socketOf(const QString &clientId) const { return m_online.value(clientId); }
 
     // Online sockets of a room in a namespace (excluding one client id).
-    qsizetype countOnline(const QString &nsp, const QString &room, const QString &exceptClient) const;
+    qsizetype countOnline(const QString &nsp, const QString &room,
+                          const QString &exceptClient) const;
     // Emits to a room's online sockets; returns how many it was written to.
     qsizetype deliver(const QString &nsp, const QString &room, const QString &exceptClient,
                       const QString &event, const QJsonArray &args);

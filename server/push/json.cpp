@@ -102,7 +102,8 @@ QJsonObject reportToJson(const store::PushReport &r, bool withDetail)
     };
     if (withDetail) {
         o.insert(QStringLiteral("ackIOSDetail"), QJsonArray::fromStringList(r.ackIOSDetail));
-        o.insert(QStringLiteral("ackAndroidDetail"), QJsonArray::fromStringList(r.ackAndroidDetail));
+        o.insert(QStringLiteral("ackAndroidDetail"),
+                 QJsonArray::fromStringList(r.ackAndroidDetail));
         o.insert(QStringLiteral("ackWebDetail"), QJsonArray::fromStringList(r.ackWebDetail));
     }
     return o;
@@ -122,12 +123,12 @@ std::optional<QString> takeString(const QJsonObject &o, const char *key, QString
 
 std::optional<QString> mergeApnsEntry(store::ApnsEntry &e, const QJsonObject &o)
 {
-    const char *stringKeys[] = {"apns_env", "apns_topic", "apns_dev_cert", "apns_dev_key",
-                                "apns_production_cert", "apns_production_key", "token_key",
-                                "token_keyId", "token_teamId"};
-    QString *targets[] = {&e.apnsEnv, &e.apnsTopic, &e.apnsDevCert, &e.apnsDevKey,
-                          &e.apnsProductionCert, &e.apnsProductionKey, &e.tokenKey,
-                          &e.tokenKeyId, &e.tokenTeamId};
+    const char *stringKeys[] = {"apns_env",     "apns_topic",           "apns_dev_cert",
+                                "apns_dev_key", "apns_production_cert", "apns_production_key",
+                                "token_key",    "token_keyId",          "token_teamId"};
+    QString *targets[] = {&e.apnsEnv,    &e.apnsTopic,          &e.apnsDevCert,
+                          &e.apnsDevKey, &e.apnsProductionCert, &e.apnsProductionKey,
+                          &e.tokenKey,   &e.tokenKeyId,         &e.tokenTeamId};
     for (size_t i = 0; i < std::size(stringKeys); ++i)
         if (auto err = takeString(o, stringKeys[i], *targets[i]))
             return QStringLiteral("apns_list: ") + *err;

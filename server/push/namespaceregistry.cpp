@@ -42,14 +42,12 @@ const store::NamespaceRecord *NamespaceRegistry::find(const QString &key) const
 QList<store::NamespaceRecord> NamespaceRegistry::all() const
 {
     QList<store::NamespaceRecord> list = m_namespaces.values();
-    std::sort(list.begin(), list.end(),
-              [](const auto &a, const auto &b) { return a.key < b.key; });
+    std::sort(list.begin(), list.end(), [](const auto &a, const auto &b) { return a.key < b.key; });
     return list;
 }
 
-void NamespaceRegistry::save(const QString &key, const QJsonObject &fields,
-                             const QString &clientIp, bool create,
-                             store::Callback<store::NamespaceRecord> done)
+void NamespaceRegistry::save(const QString &key, const QJsonObject &fields, const QString &clientIp,
+                             bool create, store::Callback<store::NamespaceRecord> done)
 {
     store::NamespaceRecord record;
     if (const store::NamespaceRecord *existing = find(key)) {

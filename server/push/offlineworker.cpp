@@ -90,47 +90,49 @@ void OfflineWorker::runOffline(const store::Job &job, std::function<void()> fini
             return retryLater(report.error());
         }
         const store::PushMessage message = report.value().message;
-        self->m_store->pendingRecipients(job.nsp, id, [=](store::Result<QList<store::ClientInfo>> r) {
-            if (!self)
-                return finished();
-            if (!r)
-                return retryLater(r.error());
-            QStringList android;
-            QList<store::ClientInfo> ios;
-            for (const store::ClientInfo &c : r.value()) {
-                if (!c.leaveMessage)
-                    continue;
-                if (c.platform == store::Platform::Android)
-                    android.append(c.clientId);
-                else if (c.platform == store::Platform::Ios && !c.deviceToken.isEmpty() &&
-                         !c.noSendApns.contains(message.room))
-                    ios.append(c);
-            }
-            auto afterAndroid = [=](store::Result<store::Done> added) {
+        self->m_store->pendingRecipients(
+            job.nsp, id, [=](store::Result<QList<store::ClientInfo>> r) {
                 if (!self)
                     return finished();
-                if (!added)
-                    return retryLater(added.error());
-                if (ios.isEmpty())
-                    return complete();
-                ApnsDelivery d{job.nsp, id, message.room, message.apnsName, message.pushData, ios};
-                self->m_apns->send(d, [=](store::ApnsResult result) {
+                if (!r)
+                    return retryLater(r.error());
+                QStringList android;
+                QList<store::ClientInfo> ios;
+                for (const store::ClientInfo &c : r.value()) {
+                    if (!c.leaveMessage)
+                        continue;
+                    if (c.platform == store::Platform::Android)
+                        android.append(c.clientId);
+                    else if (c.platform == store::Platform::Ios && !c.deviceToken.isEmpty() &&
+                             !c.noSendApns.contains(message.room))
+                        ios.append(c);
+                }
+                auto afterAndroid = [=](store::Result<store::Done> added) {
                     if (!self)
                         return finished();
-                    self->m_store->recordApnsResult(job.nsp, id, result,
-                                                    [=](store::Result<store::Done> rec) {
-                                                        if (!rec)
-                                                            return retryLater(rec.error());
-                                                        complete();
-                                                    });
-                });
-            };
-            if (android.isEmpty())
-                return afterAndroid(store::Done{});
-            self->m_store->addOfflineEntries(job.nsp, id, android,
-                                             self->m_settings->androidUnreadMessageListMaxLimit,
-                                             afterAndroid);
-        });
+                    if (!added)
+                        return retryLater(added.error());
+                    if (ios.isEmpty())
+                        return complete();
+                    ApnsDelivery d{job.nsp,          id, message.room, message.apnsName,
+                                   message.pushData, ios};
+                    self->m_apns->send(d, [=](store::ApnsResult result) {
+                        if (!self)
+                            return finished();
+                        self->m_store->recordApnsResult(job.nsp, id, result,
+                                                        [=](store::Result<store::Done> rec) {
+                                                            if (!rec)
+                                                                return retryLater(rec.error());
+                                                            complete();
+                                                        });
+                    });
+                };
+                if (android.isEmpty())
+                    return afterAndroid(store::Done{});
+                self->m_store->addOfflineEntries(job.nsp, id, android,
+                                                 self->m_settings->androidUnreadMessageListMaxLimit,
+                                                 afterAndroid);
+            });
     });
 }
 

@@ -4,19 +4,22 @@
 #include "logging.h"
 
 #include <QDateTime>
-#include <QPointer>
 #include <QJsonDocument>
+#include <QPointer>
 
 #include <memory>
 
 namespace qpush::push {
 
 namespace {
-DomainError invalid(const QString &m) { return {DomainError::Invalid, m}; }
+DomainError invalid(const QString &m)
+{
+    return {DomainError::Invalid, m};
+}
 } // namespace
 
-PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry,
-                           ClientGateway *gateway, const Settings *settings, QObject *parent)
+PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, ClientGateway *gateway,
+                           const Settings *settings, QObject *parent)
     : QObject(parent), m_store(store), m_registry(registry), m_gateway(gateway),
       m_settings(settings)
 {
@@ -172,34 +175,34 @@ void PushPipeline::sendAcks(const QString &nsp, qint64 id, QList<PendingAck> bat
     }
     if (callers->isEmpty())
         return;
-    m_store->recordAcks(nsp, id, clientIds,
-                        [callers](store::Result<QList<store::AckOutcome>> r) {
-                            // Unknown or expired ids, and clients that were not
-                            // targets, are ignored.
-                            std::optional<DomainError> err;
-                            if (!r && r.error().code != store::ErrorCode::NotFound)
-                                err = fromStoreError(r.error());
-                            for (const PendingAck &a : std::as_const(*callers))
-                                a.done(err);
-                        });
+    m_store->recordAcks(nsp, id, clientIds, [callers](store::Result<QList<store::AckOutcome>> r) {
+        // Unknown or expired ids, and clients that were not
+        // targets, are ignored.
+        std::optional<DomainError> err;
+        if (!r && r.error().code != store::ErrorCode::NotFound)
+            err = fromStoreError(r.error());
+        for (const PendingAck &a : std::as_const(*callers))
+            a.done(err);
+    });
 }
 
 void PushPipeline::sync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
                         std::function<void(std::variant<QJsonObject, DomainError>)> done)
 {
-    m_store->roomSync(nsp, room, clientNum, fetch, m_settings->pushMessageListMaxLimit,
-                      [clientNum, fetch, done](store::Result<store::SyncResult> r) {
-                          if (!r)
-                              return done(fromStoreError(r.error()));
-                          QJsonArray list;
-                          if (fetch && clientNum < r.value().serverNum)
-                              for (const store::PushMessage &m : r.value().messages)
-                                  list.append(messageToJson(m));
-                          done(QJsonObject{{QStringLiteral("status"), 200},
-                                           {QStringLiteral("msg"), QStringLiteral("ok")},
-                                           {QStringLiteral("serverNum"), double(r.value().serverNum)},
-                                           {QStringLiteral("msgList"), list}});
-                      });
+    m_store->roomSync(
+        nsp, room, clientNum, fetch, m_settings->pushMessageListMaxLimit,
+        [clientNum, fetch, done](store::Result<store::SyncResult> r) {
+            if (!r)
+                return done(fromStoreError(r.error()));
+            QJsonArray list;
+            if (fetch && clientNum < r.value().serverNum)
+                for (const store::PushMessage &m : r.value().messages)
+                    list.append(messageToJson(m));
+            done(QJsonObject{{QStringLiteral("status"), 200},
+                             {QStringLiteral("msg"), QStringLiteral("ok")},
+                             {QStringLiteral("serverNum"), double(r.value().serverNum)},
+                             {QStringLiteral("msgList"), list}});
+        });
 }
 
 void PushPipeline::transfer(const QString &nsp, const QJsonObject &body,
@@ -231,21 +234,22 @@ void PushPipeline::transfer(const QString &nsp, const QJsonObject &body,
         return done(invalid(QStringLiteral("type must be \"join\" or \"leave\"")));
     const bool join = type.toString() == u"join";
     QPointer<PushPipeline> self(this);
-    m_store->transfer(nsp, sourceRooms, target.toString(),
-                      join ? store::TransferKind::Join : store::TransferKind::Leave,
-                      [self, nsp, sourceRooms, target, type, join, done](store::Result<QStringList> r) {
-                          if (!self)
-                              return;
-                          if (!r)
-                              return done(fromStoreError(r.error()));
-                          const QJsonObject payload{
-                              {QStringLiteral("sourceRooms"), QJsonArray::fromStringList(sourceRooms)},
-                              {QStringLiteral("targetRoom"), target},
-                              {QStringLiteral("type"), type},
-                              {QStringLiteral("namespace"), nsp}};
-                          self->m_gateway->applyTransfer(nsp, r.value(), target.toString(), join, payload);
-                          done(std::nullopt);
-                      });
+    m_store->transfer(
+        nsp, sourceRooms, target.toString(),
+        join ? store::TransferKind::Join : store::TransferKind::Leave,
+        [self, nsp, sourceRooms, target, type, join, done](store::Result<QStringList> r) {
+            if (!self)
+                return;
+            if (!r)
+                return done(fromStoreError(r.error()));
+            const QJsonObject payload{
+                {QStringLiteral("sourceRooms"), QJsonArray::fromStringList(sourceRooms)},
+                {QStringLiteral("targetRoom"), target},
+                {QStringLiteral("type"), type},
+                {QStringLiteral("namespace"), nsp}};
+            self->m_gateway->applyTransfer(nsp, r.value(), target.toString(), join, payload);
+            done(std::nullopt);
+        });
 }
 
 } // namespace qpush::push

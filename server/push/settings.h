@@ -21,8 +21,8 @@ struct Settings
     int androidUnreadMessageListMaxLimit = 100;
     int clientLegacyExpireHours = 240;
     int clientPushIntervalSeconds = 1;
-    QString system;       // host name shown in `ok`
-    quint16 socketPort = 0; // shown in `ok`
+    QString system;              // host name shown in `ok`
+    quint16 socketPort = 0;      // shown in `ok`
     qint64 hourMs = 3600 * 1000; // tests shorten the hour to test expiry
 };
 
@@ -30,21 +30,37 @@ struct Settings
 // client events to {status, msg}.
 struct DomainError
 {
-    enum Kind { Invalid, Unauthorized, Forbidden, NotFound, Conflict, RateLimited, Unavailable,
-                Internal };
+    enum Kind {
+        Invalid,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+        RateLimited,
+        Unavailable,
+        Internal
+    };
     Kind kind = Internal;
     QString message;
     int status() const
     {
         switch (kind) {
-        case Invalid: return 400;
-        case Unauthorized: return 401;
-        case Forbidden: return 403;
-        case NotFound: return 404;
-        case Conflict: return 409;
-        case RateLimited: return 429;
-        case Unavailable: return 503;
-        case Internal: return 500;
+        case Invalid:
+            return 400;
+        case Unauthorized:
+            return 401;
+        case Forbidden:
+            return 403;
+        case NotFound:
+            return 404;
+        case Conflict:
+            return 409;
+        case RateLimited:
+            return 429;
+        case Unavailable:
+            return 503;
+        case Internal:
+            return 500;
         }
         return 500;
     }

@@ -34,8 +34,8 @@ struct Packet
 {
     PacketType type = PacketType::Event;
     QString nsp = QStringLiteral("/");
-    QByteArray query;           // v4 CONNECT only: "a=1&b=2" after "/nsp?" (not decoded)
-    std::optional<qint64> id;   // ack id
+    QByteArray query;         // v4 CONNECT only: "a=1&b=2" after "/nsp?" (not decoded)
+    std::optional<qint64> id; // ack id
     QJsonValue data = QJsonValue(QJsonValue::Undefined); // undefined when absent
     QList<QByteArray> attachments;
 
@@ -63,7 +63,9 @@ class Decoder
 public:
     enum class Status { NeedMore, Packet, Error };
     explicit Decoder(Protocol protocol, int maxAttachments = 64)
-        : m_protocol(protocol), m_maxAttachments(maxAttachments) {}
+        : m_protocol(protocol), m_maxAttachments(maxAttachments)
+    {
+    }
 
     Status feedText(QByteArrayView text);
     Status feedBinary(const QByteArray &bytes);

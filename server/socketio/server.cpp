@@ -70,8 +70,8 @@ qsizetype Broadcast::emit(const QString &event, const QJsonArray &args,
         if (!slot) {
             const Encoded e = encode(protocol, p);
             QList<eio::PreparedMessage> list;
-            list.append(eio::PreparedMessage::prepare(
-                eio::Packet::text(eio::PacketType::Message, e.text)));
+            list.append(
+                eio::PreparedMessage::prepare(eio::Packet::text(eio::PacketType::Message, e.text)));
             for (const QByteArray &a : e.attachments)
                 list.append(eio::PreparedMessage::prepare(eio::Packet::bytes(a)));
             slot = std::move(list);

@@ -27,8 +27,8 @@ struct ServerOptions
     int maxAttachments = 64;
 };
 
-using Middleware = std::function<void(Socket *socket,
-                                      std::function<void(std::optional<ConnectError>)> next)>;
+using Middleware =
+    std::function<void(Socket *socket, std::function<void(std::optional<ConnectError>)> next)>;
 using EventHandler = std::function<void(Socket *socket, Payload &payload, Ack ack)>;
 using ConnectionHook = std::function<void(Socket *socket)>;
 using DisconnectHook = std::function<void(Socket *socket, const QString &reason)>;
@@ -39,13 +39,29 @@ class Broadcast
 {
 public:
     explicit Broadcast(Namespace *nsp) : m_nsp(nsp) {}
-    Broadcast &to(const QString &room) { m_rooms.append(room); return *this; }
-    Broadcast &to(const QStringList &rooms) { m_rooms.append(rooms); return *this; }
-    Broadcast &except(const QByteArray &socketId) { m_exceptIds.insert(socketId); return *this; }
-    Broadcast &exceptRoom(const QString &room) { m_exceptRooms.append(room); return *this; }
+    Broadcast &to(const QString &room)
+    {
+        m_rooms.append(room);
+        return *this;
+    }
+    Broadcast &to(const QStringList &rooms)
+    {
+        m_rooms.append(rooms);
+        return *this;
+    }
+    Broadcast &except(const QByteArray &socketId)
+    {
+        m_exceptIds.insert(socketId);
+        return *this;
+    }
+    Broadcast &exceptRoom(const QString &room)
+    {
+        m_exceptRooms.append(room);
+        return *this;
+    }
     // Sends to every recipient; returns how many sockets it was written to.
     qsizetype emit(const QString &event, const QJsonArray &args = {},
-                    const QList<QByteArray> &attachments = {}) const;
+                   const QList<QByteArray> &attachments = {}) const;
     // Calls fn for every recipient (no sending).
     void forEach(const std::function<void(Socket *)> &fn) const;
 
@@ -67,14 +83,20 @@ public:
     Server *server() const { return m_server; }
 
     void use(Middleware middleware) { m_middlewares.append(std::move(middleware)); }
-    void on(const QString &event, EventHandler handler) { m_handlers.insert(event, std::move(handler)); }
+    void on(const QString &event, EventHandler handler)
+    {
+        m_handlers.insert(event, std::move(handler));
+    }
     void onConnection(ConnectionHook hook) { m_onConnection = std::move(hook); }
     void onDisconnect(DisconnectHook hook) { m_onDisconnect = std::move(hook); }
 
     Broadcast to(const QString &room) { return Broadcast(this).to(room); }
     Broadcast to(const QStringList &rooms) { return Broadcast(this).to(rooms); }
     Broadcast all() { return Broadcast(this); }
-    qsizetype emit(const QString &event, const QJsonArray &args = {}) { return all().emit(event, args); }
+    qsizetype emit(const QString &event, const QJsonArray &args = {})
+    {
+        return all().emit(event, args);
+    }
 
     Socket *socket(const QByteArray &id) const { return m_sockets.value(id); }
     qsizetype socketCount() const { return m_sockets.size(); }
@@ -111,9 +133,9 @@ class Server : public QObject
     Q_OBJECT
 public:
     // Admits (ok) or refuses (reason) a namespace that has no object yet.
-    using NamespaceAdmission = std::function<void(
-        const QString &name, const Handshake &handshake,
-        std::function<void(std::optional<ConnectError>)> decide)>;
+    using NamespaceAdmission =
+        std::function<void(const QString &name, const Handshake &handshake,
+                           std::function<void(std::optional<ConnectError>)> decide)>;
 
     Server(eio::Server *engine, ServerOptions options = {}, QObject *parent = nullptr);
     ~Server() override;
@@ -132,7 +154,10 @@ public:
     // hook admits them; an admitted name gets its Namespace (configured by
     // the created hook) only then, so refused names leave nothing behind.
     void setNamespaceAdmission(NamespaceAdmission admission) { m_admission = std::move(admission); }
-    void setNamespaceCreatedHook(std::function<void(Namespace *)> hook) { m_onCreated = std::move(hook); }
+    void setNamespaceCreatedHook(std::function<void(Namespace *)> hook)
+    {
+        m_onCreated = std::move(hook);
+    }
 
     qsizetype clientCount() const { return m_clients; }
     // Disconnects every socket and closes every session.

@@ -56,8 +56,14 @@ Socket::~Socket()
         dq->cancel(pending.timer);
 }
 
-Protocol Socket::protocol() const { return m_client->protocol(); }
-const Handshake &Socket::handshake() const { return m_client->handshake(); }
+Protocol Socket::protocol() const
+{
+    return m_client->protocol();
+}
+const Handshake &Socket::handshake() const
+{
+    return m_client->handshake();
+}
 
 QString Socket::queryValue(const QString &key) const
 {
@@ -273,13 +279,15 @@ Client::Client(Server *server, eio::Session *session)
         // socket.io 2.x connects every client to "/" without a CONNECT packet.
         connectNamespace(QStringLiteral("/"), {}, {});
     } else {
-        m_connectTimer = m_server->deadlines()->schedule(m_server->options().connectTimeoutMs, [this] {
-            m_connectTimer = 0;
-            if (m_sockets.empty()) {
-                qCDebug(lcSocketIo) << "no namespace joined in time, closing" << m_session->id();
-                close();
-            }
-        });
+        m_connectTimer =
+            m_server->deadlines()->schedule(m_server->options().connectTimeoutMs, [this] {
+                m_connectTimer = 0;
+                if (m_sockets.empty()) {
+                    qCDebug(lcSocketIo)
+                        << "no namespace joined in time, closing" << m_session->id();
+                    close();
+                }
+            });
     }
 }
 
@@ -315,7 +323,8 @@ QByteArray Client::socketId(const QString &nsp) const
         return nsp == u"/" ? m_session->id() : nsp.toUtf8() + '#' + m_session->id();
     quint32 words[4];
     QRandomGenerator::global()->fillRange(words);
-    return QByteArray(reinterpret_cast<const char *>(words), 15).toBase64(QByteArray::Base64UrlEncoding);
+    return QByteArray(reinterpret_cast<const char *>(words), 15)
+        .toBase64(QByteArray::Base64UrlEncoding);
 }
 
 void Client::send(const Packet &packet)
@@ -363,7 +372,8 @@ void Client::onPacket(Packet &packet)
             return; // already connected implicitly
         if (socketFor(packet.nsp) || pendingFor(packet.nsp))
             return;
-        const QJsonObject auth = m_protocol == Protocol::V5 ? packet.data.toObject() : QJsonObject();
+        const QJsonObject auth =
+            m_protocol == Protocol::V5 ? packet.data.toObject() : QJsonObject();
         connectNamespace(packet.nsp, auth, decodeQuery(packet.query));
         return;
     }
@@ -402,7 +412,8 @@ void Client::connectNamespace(const QString &name, const QJsonObject &auth,
             if (!self || self->m_closing)
                 return;
             if (!nsp) {
-                std::erase_if(self->m_pendingConnects, [&](const auto &p) { return p.first == name; });
+                std::erase_if(self->m_pendingConnects,
+                              [&](const auto &p) { return p.first == name; });
                 self->refuse(name, error.value_or(ConnectError::invalidNamespace()));
                 return;
             }
@@ -417,7 +428,8 @@ void Client::connectNamespace(const QString &name, const QJsonObject &auth,
                 QList<Packet> early;
                 if (QList<Packet> *held = self->pendingFor(name))
                     early = std::move(*held);
-                std::erase_if(self->m_pendingConnects, [&](const auto &p) { return p.first == name; });
+                std::erase_if(self->m_pendingConnects,
+                              [&](const auto &p) { return p.first == name; });
                 if (err) {
                     guard->deleteLater();
                     self->refuse(name, *err);

@@ -16,9 +16,9 @@
 #include <QSet>
 
 #include <any>
-#include <vector>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace qpush::sio {
 
@@ -180,7 +180,7 @@ private:
     Handshake m_handshake;
     // Small per-connection maps as vectors: a QHash allocates a ~1 KB span
     // for its first entry and keeps it.
-    std::vector<std::pair<QString, Socket *>> m_sockets;             // by namespace
+    std::vector<std::pair<QString, Socket *>> m_sockets;              // by namespace
     std::vector<std::pair<QString, QList<Packet>>> m_pendingConnects; // held while admission runs
     Socket *socketFor(const QString &nsp) const;
     QList<Packet> *pendingFor(const QString &nsp);

@@ -7,8 +7,8 @@
 // Usage: qpush-protocol-server --port N   (0 = any free port)
 // Prints "listening 127.0.0.1:<port>" once ready. Loopback only.
 #include "engineio/server.h"
-#include "net/httpserver.h"
 #include "net/epolldispatcher.h"
+#include "net/httpserver.h"
 #include "net/signalwatcher.h"
 #include "socketio/server.h"
 
@@ -65,9 +65,8 @@ void setupNamespace(sio::Namespace *nsp, bool withHooks)
     nsp->on(QStringLiteral("message"), [](sio::Socket *s, sio::Payload &p, sio::Ack) {
         s->emit(QStringLiteral("message-back"), p.args, p.attachments);
     });
-    nsp->on(QStringLiteral("message-with-ack"), [](sio::Socket *, sio::Payload &p, sio::Ack ack) {
-        ack(p.args, p.attachments);
-    });
+    nsp->on(QStringLiteral("message-with-ack"),
+            [](sio::Socket *, sio::Payload &p, sio::Ack ack) { ack(p.args, p.attachments); });
     if (!withHooks)
         return;
     nsp->on(QStringLiteral("join"), [](sio::Socket *s, sio::Payload &p, sio::Ack ack) {
@@ -85,8 +84,8 @@ void setupNamespace(sio::Namespace *nsp, bool withHooks)
             b.to(r.toString());
         for (const QJsonValue &id : o.value(QStringLiteral("except")).toArray())
             b.except(id.toString().toUtf8());
-        b.emit(o.value(QStringLiteral("event")).toString(), o.value(QStringLiteral("args")).toArray(),
-               p.attachments);
+        b.emit(o.value(QStringLiteral("event")).toString(),
+               o.value(QStringLiteral("args")).toArray(), p.attachments);
         ack({true});
     });
     nsp->on(QStringLiteral("server-disconnect"),

@@ -447,9 +447,10 @@ RedisScripts RedisScripts::build()
 
 QList<RedisScript> RedisScripts::all() const
 {
-    return {push, ack, acks,  apnsResult, listReports,      pending,  updateClient, editClientDnd,
-            join, leave,      transfer,   roomLeaveMessage, roomDnd,  roomCounts,   legacy,
-            sync, addOffline, offline,    jobEnqueue,       jobClaim, jobComplete,  sweep};
+    return {push,         ack,           acks,        apnsResult, listReports, pending,
+            updateClient, editClientDnd, join,        leave,      transfer,    roomLeaveMessage,
+            roomDnd,      roomCounts,    legacy,      sync,       addOffline,  offline,
+            jobEnqueue,   jobClaim,      jobComplete, sweep};
 }
 
 } // namespace qpush::store

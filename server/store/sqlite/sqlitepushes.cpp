@@ -167,8 +167,8 @@ void SqliteStore::recordAck(const QString &nsp, qint64 id, const QString &client
         if (!r)
             return done(r.error());
         if (r.value().size() != 1)
-            return done(Error{ErrorCode::Internal, QStringLiteral("one ack, %1 outcomes")
-                                                       .arg(r.value().size())});
+            return done(Error{ErrorCode::Internal,
+                              QStringLiteral("one ack, %1 outcomes").arg(r.value().size())});
         done(r.value().constFirst());
     });
 }
@@ -202,9 +202,9 @@ void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &c
                 QJsonDocument(QJsonArray::fromStringList(distinct)).toJson(QJsonDocument::Compact));
 
             // The offline list loses the message in every case.
-            QSqlQuery &del = db.prepare(QStringLiteral(
-                "DELETE FROM offline WHERE msg_id = ? AND client_id IN"
-                " (SELECT value FROM json_each(?))"));
+            QSqlQuery &del =
+                db.prepare(QStringLiteral("DELETE FROM offline WHERE msg_id = ? AND client_id IN"
+                                          " (SELECT value FROM json_each(?))"));
             del.addBindValue(id);
             del.addBindValue(idsJson);
             if (auto e = db.exec(del))
@@ -247,8 +247,8 @@ void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &c
                     " SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]')"
                     " FROM json_each(?)"));
                 ins.addBindValue(id);
-                ins.addBindValue(QString::fromUtf8(
-                    QJsonDocument(receipts).toJson(QJsonDocument::Compact)));
+                ins.addBindValue(
+                    QString::fromUtf8(QJsonDocument(receipts).toJson(QJsonDocument::Compact)));
                 if (auto e = db.exec(ins))
                     return *e;
                 if (ins.numRowsAffected() != fresh.size())

@@ -29,11 +29,11 @@
 #include <QTest>
 #include <QTimer>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -58,8 +58,8 @@ using namespace qpush;
 
 namespace {
 
-constexpr int Messages = 50;         // M: messages per scenario
-constexpr int WantedClients = 3000;  // scaled down under a low open-file limit
+constexpr int Messages = 50;        // M: messages per scenario
+constexpr int WantedClients = 3000; // scaled down under a low open-file limit
 constexpr int PingIntervalMs = 300;
 constexpr int PingTimeoutMs = 300;
 constexpr qint64 EarlyToleranceMs = 50;  // timer precision, below interval+timeout
@@ -72,7 +72,10 @@ qint64 monotonicNs()
     clock_gettime(CLOCK_MONOTONIC, &ts); // the same clock in both processes
     return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
-qint64 monotonicMs() { return monotonicNs() / 1000000; }
+qint64 monotonicMs()
+{
+    return monotonicNs() / 1000000;
+}
 
 // ---- child: the clients ---------------------------------------------------------
 
@@ -259,9 +262,8 @@ int runChild(Mode mode, quint16 port, int count, int messages, int silentCount, 
                         return fatal("client " + std::to_string(index) + ": no open packet");
                     const std::string_view key = "\"sid\":\"";
                     const size_t s = payload.find(key);
-                    const size_t e = s == std::string_view::npos
-                                             ? s
-                                             : payload.find('"', s + key.size());
+                    const size_t e =
+                        s == std::string_view::npos ? s : payload.find('"', s + key.size());
                     if (e == std::string_view::npos)
                         return fatal("client " + std::to_string(index) + ": open without sid");
                     c.sid = std::string(payload.substr(s + key.size(), e - s - key.size()));
@@ -285,8 +287,8 @@ int runChild(Mode mode, quint16 port, int count, int messages, int silentCount, 
                     }
                     const int got = std::atoi(std::string(payload.substr(1)).c_str());
                     if (got != c.next || payload.size() < 2)
-                        error("client " + std::to_string(index) + ": got " +
-                              std::string(payload) + ", expected 4" + std::to_string(c.next));
+                        error("client " + std::to_string(index) + ": got " + std::string(payload) +
+                              ", expected 4" + std::to_string(c.next));
                     c.next = got + 1;
                     if (c.next == messages)
                         ++done;
@@ -335,13 +337,13 @@ int runChild(Mode mode, quint16 port, int count, int messages, int silentCount, 
                         ++(c.silent ? silentClosed : responsiveClosed);
                 }
                 writeControl(control, "CLOSED " + std::to_string(silentClosed) + " " +
-                                              std::to_string(responsiveClosed) + " " +
-                                              std::to_string(errors) + " " + firstError + "\n");
+                                          std::to_string(responsiveClosed) + " " +
+                                          std::to_string(errors) + " " + firstError + "\n");
             }
         }
     }
-    return fatal("child deadline reached (" + std::to_string(ready) + "/" +
-                 std::to_string(count) + " open)");
+    return fatal("child deadline reached (" + std::to_string(ready) + "/" + std::to_string(count) +
+                 " open)");
 }
 
 // ---- parent: the child process ------------------------------------------------------
@@ -528,8 +530,8 @@ public:
         int &next = nextIn[session->id()];
         if (binary || !ok || n != next) {
             if (messageErrors++ == 0)
-                firstMessageError = session->id() + " got " + data + ", expected " +
-                                    QByteArray::number(next);
+                firstMessageError =
+                    session->id() + " got " + data + ", expected " + QByteArray::number(next);
         }
         next = n + 1;
         if (echo)
@@ -633,7 +635,7 @@ void tst_EioStress::broadcastInOrder()
         const QList<QPointer<eio::Session>> targets = env.openSessions();
         for (int j = 0; j < 5 && sent < Messages; ++j, ++sent) {
             const eio::PreparedMessage m = eio::PreparedMessage::prepare(
-                    eio::Packet::text(eio::PacketType::Message, QByteArray::number(sent)));
+                eio::Packet::text(eio::PacketType::Message, QByteArray::number(sent)));
             for (const QPointer<eio::Session> &s : targets)
                 if (s)
                     s->sendPrepared(m);
@@ -643,18 +645,18 @@ void tst_EioStress::broadcastInOrder()
     });
     t.restart();
     sender.start();
-    QVERIFY2(waitUntil([&] { return child.hasLine("DONE") || child.hasLine("FATAL") ||
-                                    child.eof(); },
-                       120000),
-             "not every client received every message in time");
+    QVERIFY2(
+        waitUntil([&] { return child.hasLine("DONE") || child.hasLine("FATAL") || child.eof(); },
+                  120000),
+        "not every client received every message in time");
     QVERIFY2(!child.hasLine("FATAL"), child.line("FATAL").constData());
     const QList<QByteArray> done = child.line("DONE").split(' ');
     QVERIFY2(done.value(1) == "0", child.line("DONE").constData());
     QCOMPARE(sent, Messages);
     QVERIFY(env.closed.isEmpty());
     QCOMPARE(env.engine->sessionCount(), qsizetype(m_clients));
-    qInfo("connect %lld ms, %d messages to %d clients in %lld ms", connectMs, Messages,
-          m_clients, t.elapsed());
+    qInfo("connect %lld ms, %d messages to %d clients in %lld ms", connectMs, Messages, m_clients,
+          t.elapsed());
     QCOMPARE(child.stop(), 0);
 }
 
@@ -672,9 +674,12 @@ void tst_EioStress::echoInOrder()
     QElapsedTimer t;
     t.start();
     const qint64 total = qint64(m_clients) * Messages;
-    QVERIFY2(waitUntil([&] { return (env.received >= total && child.hasLine("DONE")) ||
-                                    child.hasLine("FATAL") || child.eof(); },
-                       180000),
+    QVERIFY2(waitUntil(
+                 [&] {
+                     return (env.received >= total && child.hasLine("DONE")) ||
+                            child.hasLine("FATAL") || child.eof();
+                 },
+                 180000),
              "the message streams did not complete in time");
     QVERIFY2(!child.hasLine("FATAL"), child.line("FATAL").constData());
     QVERIFY2(env.messageErrors == 0, env.firstMessageError.constData());
@@ -701,9 +706,12 @@ void tst_EioStress::pingTimeout()
     ChildProcess child;
     QVERIFY(child.start("ping", env.port, m_clients, 0, silent));
 
-    QVERIFY2(waitUntil([&] { return child.hasLine("R") || child.hasLine("FATAL") || child.eof() ||
-                                    !env.closed.isEmpty(); },
-                       120000),
+    QVERIFY2(waitUntil(
+                 [&] {
+                     return child.hasLine("R") || child.hasLine("FATAL") || child.eof() ||
+                            !env.closed.isEmpty();
+                 },
+                 120000),
              "clients did not connect in time");
     QVERIFY2(!child.hasLine("FATAL"), child.line("FATAL").constData());
     QVERIFY2(env.closed.isEmpty(), "a responsive session timed out while connecting");
@@ -739,9 +747,8 @@ void tst_EioStress::pingTimeout()
     QByteArray detail;
     for (auto it = env.closed.cbegin(); it != env.closed.cend(); ++it) {
         QVERIFY2(lastPong.contains(it.key()),
-                 QByteArray("responsive session closed: " + it.key() + ' ' +
-                            it->reason.toUtf8())
-                         .constData());
+                 QByteArray("responsive session closed: " + it.key() + ' ' + it->reason.toUtf8())
+                     .constData());
         QCOMPARE(it->reason, QStringLiteral("ping timeout"));
         const qint64 after = it->atMs - lastPong.value(it.key());
         minAfter = std::min(minAfter, after);
@@ -755,8 +762,8 @@ void tst_EioStress::pingTimeout()
                 detail += "late: " + QByteArray::number(after) + " ms after the last pong; ";
         }
     }
-    qInfo("%lld silent sessions closed %lld..%lld ms after their last pong", qint64(env.closed.size()),
-          minAfter, maxAfter);
+    qInfo("%lld silent sessions closed %lld..%lld ms after their last pong",
+          qint64(env.closed.size()), minAfter, maxAfter);
     QVERIFY2(early == 0 && late == 0, detail.constData());
     QCOMPARE(env.closed.size(), qsizetype(silent));
     QCOMPARE(env.engine->sessionCount(), qsizetype(m_clients - silent));
@@ -775,9 +782,11 @@ int main(int argc, char **argv)
 {
     if (argc == 8 && std::strcmp(argv[1], "--stress-child") == 0) {
         const std::string m = argv[2];
-        const Mode mode = m == "broadcast" ? Mode::Broadcast : m == "echo" ? Mode::Echo : Mode::Ping;
-        return runChild(mode, quint16(std::atoi(argv[3])), std::atoi(argv[4]),
-                        std::atoi(argv[5]), std::atoi(argv[6]), std::atoi(argv[7]));
+        const Mode mode = m == "broadcast" ? Mode::Broadcast
+                          : m == "echo"    ? Mode::Echo
+                                           : Mode::Ping;
+        return runChild(mode, quint16(std::atoi(argv[3])), std::atoi(argv[4]), std::atoi(argv[5]),
+                        std::atoi(argv[6]), std::atoi(argv[7]));
     }
     // The main thread's dispatcher is set before the application object exists
     // (Qt takes ownership).

@@ -657,8 +657,8 @@ void TstStore::batchAcks()
     STORE_OK(single);
     QVERIFY(single->counted);
 
-    const QStringList batch{ios1,     android1, web1,     ios1, excepted, outsider,
-                            android2, web2,     android1, ios2};
+    const QStringList batch{ios1,     android1, web1, ios1,     excepted,
+                            outsider, android2, web2, android1, ios2};
     auto r = CALL(QList<AckOutcome>, s->recordAcks(nsp, id, batch, cb));
     STORE_OK(r);
     QCOMPARE(r->size(), batch.size());
@@ -728,8 +728,7 @@ void TstStore::batchAcks()
     QVERIFY(none->isEmpty());
     STORE_ERR(CALL(QList<AckOutcome>, s->recordAcks(nsp, id + 1000, {ios1}, cb)),
               ErrorCode::NotFound);
-    STORE_ERR(CALL(QList<AckOutcome>, s->recordAcks(nsp, id + 1000, {}, cb)),
-              ErrorCode::NotFound);
+    STORE_ERR(CALL(QList<AckOutcome>, s->recordAcks(nsp, id + 1000, {}, cb)), ErrorCode::NotFound);
     STORE_ERR(CALL(QList<AckOutcome>, s->recordAcks(nextNsp(), id, {ios1}, cb)),
               ErrorCode::NotFound);
     STORE_ERR(CALL(QList<AckOutcome>,
