@@ -3,8 +3,8 @@
 #include "app/application.h"
 #include "app/config.h"
 #include "app/logging.h"
-#include "net/epolldispatcher.h"
-#include "net/signalwatcher.h"
+#include "eventloop/epolldispatcher.h"
+#include "eventloop/signalwatcher.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -16,7 +16,7 @@ int main(int argc, char *argv[])
     // Event loop whose cost per pass does not grow with idle connections
     // (docs/architecture.md); QPUSH_STOCK_EVENT_LOOP=1 keeps Qt's own.
     if (!qEnvironmentVariableIsSet("QPUSH_STOCK_EVENT_LOOP"))
-        QCoreApplication::setEventDispatcher(new qpush::net::EpollEventDispatcher);
+        QCoreApplication::setEventDispatcher(new qpush::eventloop::EpollEventDispatcher);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("qpush-server"));
 
@@ -58,8 +58,8 @@ int main(int argc, char *argv[])
         std::fflush(stdout);
     });
 
-    qpush::net::SignalWatcher signals;
-    QObject::connect(&signals, &qpush::net::SignalWatcher::terminationRequested, &application,
+    qpush::eventloop::SignalWatcher signals;
+    QObject::connect(&signals, &qpush::eventloop::SignalWatcher::terminationRequested, &application,
                      [&application](int sig) {
                          qCInfo(lcApp) << "signal" << sig << "received";
                          application.shutdown();

@@ -12,10 +12,10 @@
 //
 // unix  = Qt's QEventDispatcherUNIX (poll(), what QT_NO_GLIB=1 selects)
 // glib  = Qt's default QEventDispatcherGlib
-// epoll = qpush::net::EpollEventDispatcher
+// epoll = qpush::eventloop::EpollEventDispatcher
 // N counts notifier descriptors, so N = 19000 fits under a 20 000
 // open-file cap; it is lowered (and said so) if the cap is smaller.
-#include "net/epolldispatcher.h"
+#include "eventloop/epolldispatcher.h"
 
 #include <QAbstractEventDispatcher>
 #include <QCoreApplication>
@@ -84,7 +84,7 @@ int openFileLimit()
 int runOne(int argc, char **argv, const Options &o)
 {
     if (o.dispatcher == "epoll") {
-        QCoreApplication::setEventDispatcher(new qpush::net::EpollEventDispatcher);
+        QCoreApplication::setEventDispatcher(new qpush::eventloop::EpollEventDispatcher);
     } else if (o.dispatcher == "unix") {
         qputenv("QT_NO_GLIB", "1");
     } else if (o.dispatcher == "glib") {

@@ -7,9 +7,9 @@
 // Usage: qpush-protocol-server --port N   (0 = any free port)
 // Prints "listening 127.0.0.1:<port>" once ready. Loopback only.
 #include "engineio/server.h"
-#include "net/epolldispatcher.h"
+#include "eventloop/epolldispatcher.h"
+#include "eventloop/signalwatcher.h"
 #include "net/httpserver.h"
-#include "net/signalwatcher.h"
 #include "socketio/server.h"
 
 #include <QCommandLineParser>
@@ -119,7 +119,7 @@ int main(int argc, char *argv[])
     // Event loop whose cost per pass does not grow with idle connections
     // (docs/architecture.md); QPUSH_STOCK_EVENT_LOOP=1 keeps Qt's own.
     if (!qEnvironmentVariableIsSet("QPUSH_STOCK_EVENT_LOOP"))
-        QCoreApplication::setEventDispatcher(new qpush::net::EpollEventDispatcher);
+        QCoreApplication::setEventDispatcher(new qpush::eventloop::EpollEventDispatcher);
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
@@ -173,8 +173,8 @@ int main(int argc, char *argv[])
     std::printf("listening 127.0.0.1:%u\n", unsigned(http.serverPort()));
     std::fflush(stdout);
 
-    net::SignalWatcher signals;
-    QObject::connect(&signals, &net::SignalWatcher::terminationRequested, &app, [&] {
+    eventloop::SignalWatcher signals;
+    QObject::connect(&signals, &eventloop::SignalWatcher::terminationRequested, &app, [&] {
         http.stopListening();
         rawEngine.closeAll();
         io.closeAll();

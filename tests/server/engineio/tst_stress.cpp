@@ -14,7 +14,7 @@
 // Loopback only; every wait is bounded; the child exits on its own deadline,
 // on end of the control socket, or is killed by the parent.
 #include "engineio/server.h"
-#include "net/epolldispatcher.h"
+#include "eventloop/epolldispatcher.h"
 #include "net/httpserver.h"
 #include "support/rawwebsocket.h"
 
@@ -589,7 +589,7 @@ private:
 void tst_EioStress::initTestCase()
 {
     QLoggingCategory::setFilterRules(QStringLiteral("qpush.*.debug=false"));
-    QVERIFY(qobject_cast<net::EpollEventDispatcher *>(QAbstractEventDispatcher::instance()));
+    QVERIFY(qobject_cast<eventloop::EpollEventDispatcher *>(QAbstractEventDispatcher::instance()));
     rlimit rl{};
     QCOMPARE(getrlimit(RLIMIT_NOFILE, &rl), 0);
     if (rl.rlim_cur < rl.rlim_max) {
@@ -790,7 +790,7 @@ int main(int argc, char **argv)
     }
     // The main thread's dispatcher is set before the application object exists
     // (Qt takes ownership).
-    QCoreApplication::setEventDispatcher(new net::EpollEventDispatcher);
+    QCoreApplication::setEventDispatcher(new eventloop::EpollEventDispatcher);
     QCoreApplication app(argc, argv);
     tst_EioStress tc;
     return QTest::qExec(&tc, argc, argv);

@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace qpush::net {
+namespace qpush::eventloop {
 
 namespace {
 int g_pipe[2] = {-1, -1};
@@ -43,4 +43,4 @@ SignalWatcher::~SignalWatcher()
     ::signal(SIGTERM, SIG_DFL);
 }
 
-} // namespace qpush::net
+} // namespace qpush::eventloop

@@ -1,7 +1,7 @@
 // EpollEventDispatcher runs this whole test: main() installs it for the main
 // thread before QCoreApplication exists, so QTest's own waiting, QTcpSocket,
 // QLocalSocket and QTimer all go through it.
-#include "net/epolldispatcher.h"
+#include "eventloop/epolldispatcher.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-using qpush::net::EpollEventDispatcher;
+using qpush::eventloop::EpollEventDispatcher;
 
 namespace {
 

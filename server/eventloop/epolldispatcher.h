@@ -19,7 +19,7 @@
 
 #include <memory>
 
-namespace qpush::net {
+namespace qpush::eventloop {
 
 class EpollEventDispatcher : public QAbstractEventDispatcher
 {
@@ -54,4 +54,4 @@ private:
     std::unique_ptr<Private> m_d;
 };
 
-} // namespace qpush::net
+} // namespace qpush::eventloop

@@ -6,7 +6,7 @@
 
 class QSocketNotifier;
 
-namespace qpush::net {
+namespace qpush::eventloop {
 
 class SignalWatcher : public QObject
 {
@@ -22,4 +22,4 @@ private:
     QSocketNotifier *m_notifier = nullptr;
 };
 
-} // namespace qpush::net
+} // namespace qpush::eventloop

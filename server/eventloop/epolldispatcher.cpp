@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-namespace qpush::net {
+namespace qpush::eventloop {
 
 namespace {
 
@@ -189,7 +189,7 @@ void EpollEventDispatcher::Private::updateEpoll(int fd, FdEntry &e)
         // disabled; the kernel already dropped it from the set.
         if (e.inEpoll && epoll_ctl(epollFd, EPOLL_CTL_DEL, fd, &ev) != 0 && errno != EBADF &&
             errno != ENOENT) {
-            qCWarning(lcNet, "EpollEventDispatcher: cannot unwatch descriptor %d: %s", fd,
+            qCWarning(lcEventLoop, "EpollEventDispatcher: cannot unwatch descriptor %d: %s", fd,
                       strerror(errno));
         }
         e.inEpoll = false;
@@ -220,7 +220,8 @@ void EpollEventDispatcher::Private::updateEpoll(int fd, FdEntry &e)
         unpollable.push_back(fd);
         return;
     }
-    qCWarning(lcNet, "EpollEventDispatcher: cannot watch descriptor %d: %s", fd, strerror(errno));
+    qCWarning(lcEventLoop, "EpollEventDispatcher: cannot watch descriptor %d: %s", fd,
+              strerror(errno));
 }
 
 void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
@@ -229,7 +230,7 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     const qintptr socket = notifier->socket();
     const int type = int(notifier->type());
     if (socket < 0 || socket > INT_MAX || type < 0 || type > 2) {
-        qCWarning(lcNet, "EpollEventDispatcher: invalid socket notifier (descriptor %lld)",
+        qCWarning(lcEventLoop, "EpollEventDispatcher: invalid socket notifier (descriptor %lld)",
                   static_cast<long long>(socket));
         return;
     }
@@ -246,7 +247,7 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
         ++m_d->socketCount;
     }
     if (e.notifiers[size_t(type)] && e.notifiers[size_t(type)] != notifier) {
-        qCWarning(lcNet,
+        qCWarning(lcEventLoop,
                   "EpollEventDispatcher: multiple socket notifiers for descriptor %d, type %s", fd,
                   typeName(type));
     }
@@ -265,7 +266,7 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     Private::FdEntry *e = m_d->entry(fd);
     if (!e || e->notifiers[size_t(type)] != notifier) {
         if (e && e->notifiers[size_t(type)]) {
-            qCWarning(lcNet,
+            qCWarning(lcEventLoop,
                       "EpollEventDispatcher: multiple socket notifiers for descriptor %d, type %s",
                       fd, typeName(type));
         }
@@ -323,7 +324,7 @@ int EpollEventDispatcher::Private::waitForSockets(qint64 timeoutNs)
     }
     if (rc < 0) {
         if (errno != EINTR)
-            qCWarning(lcNet, "EpollEventDispatcher: epoll_wait: %s", strerror(errno));
+            qCWarning(lcEventLoop, "EpollEventDispatcher: epoll_wait: %s", strerror(errno));
         return 0;
     }
 
@@ -366,7 +367,7 @@ int EpollEventDispatcher::Private::waitForWakeUpOnly(qint64 timeoutNs)
         return 1;
     }
     if (rc < 0 && errno != EINTR)
-        qCWarning(lcNet, "EpollEventDispatcher: ppoll: %s", strerror(errno));
+        qCWarning(lcEventLoop, "EpollEventDispatcher: ppoll: %s", strerror(errno));
     return 0;
 }
 
@@ -558,7 +559,7 @@ void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::Timer
                                          QObject *object)
 {
     if (timerId < 1 || interval < 0 || !object) {
-        qCWarning(lcNet, "EpollEventDispatcher::registerTimer: invalid arguments");
+        qCWarning(lcEventLoop, "EpollEventDispatcher::registerTimer: invalid arguments");
         return;
     }
     if (m_d->timers.count(timerId))
@@ -719,4 +720,4 @@ qsizetype EpollEventDispatcher::registeredTimerCount() const
     return qsizetype(m_d->timers.size());
 }
 
-} // namespace qpush::net
+} // namespace qpush::eventloop
