@@ -19,18 +19,20 @@
 
 #include <memory>
 
+struct ApnsStandInOptions
+{
+    bool requireClientCert = false;
+    int maxTokenAge = 3600;
+    QString keyId = QStringLiteral("KEYID12345");
+    QString teamId = QStringLiteral("TEAMID1234");
+};
+
 class ApnsStandIn
 {
 public:
-    struct Options
-    {
-        bool requireClientCert = false;
-        int maxTokenAge = 3600;
-        QString keyId = QStringLiteral("KEYID12345");
-        QString teamId = QStringLiteral("TEAMID1234");
-    };
+    using Options = ApnsStandInOptions;
 
-    explicit ApnsStandIn(Options options = {}) : m_options(std::move(options)) {}
+    explicit ApnsStandIn(Options options = Options()) : m_options(std::move(options)) {}
     ~ApnsStandIn() { stop(); }
 
     /// Starts it (on the same ports as before after a stop). Empty on success.

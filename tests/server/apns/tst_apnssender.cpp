@@ -106,6 +106,13 @@ class TestApnsSender : public QObject
         return n;
     }
 
+    static ApnsStandInOptions clientCertRequired()
+    {
+        ApnsStandInOptions o;
+        o.requireClientCert = true;
+        return o;
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -199,9 +206,13 @@ private Q_SLOTS:
         QCOMPARE(requests.size(), 2);
         const auto auth = [&](int i) {
             return requests[i]
-                .toObject()[QStringLiteral("headers")]
-                .toObject()[QStringLiteral("authorization")];
+                .toObject()
+                .value(QStringLiteral("headers"))
+                .toObject()
+                .value(QStringLiteral("authorization"))
+                .toString();
         };
+        QVERIFY(auth(0).startsWith(u"bearer "));
         QVERIFY(auth(0) != auth(1));
     }
 
@@ -220,8 +231,8 @@ private Q_SLOTS:
         QCOMPARE(c->tokenSigns(), 2);
         const QJsonArray r = m_token.requests();
         QCOMPARE(r.size(), 6);
-        QVERIFY(r[5].toObject()[QStringLiteral("iat")].toInteger() >=
-                r[0].toObject()[QStringLiteral("iat")].toInteger() + 2);
+        QVERIFY(r[5].toObject().value(QStringLiteral("iat")).toInteger() >=
+                r[0].toObject().value(QStringLiteral("iat")).toInteger() + 2);
     }
 
     void deadTokensAreCleared()
@@ -259,7 +270,7 @@ private Q_SLOTS:
         QCOMPARE(run->outcomes[1].status, 503);
         int first = 0, second = 0;
         for (const QJsonValue &v : m_token.requests()) {
-            const QString t = v.toObject()[QStringLiteral("token")].toString();
+            const QString t = v.toObject().value(QStringLiteral("token")).toString();
             first += t == hexToken(0);
             second += t == hexToken(1);
         }
@@ -281,7 +292,7 @@ private Q_SLOTS:
             QCOMPARE(n, 1);
         QSet<int> connections;
         for (const QJsonValue &v : m_token.requests())
-            connections.insert(v.toObject()[QStringLiteral("connection")].toInt());
+            connections.insert(v.toObject().value(QStringLiteral("connection")).toInt());
         QCOMPARE(connections.size(), 2);
     }
 
@@ -314,7 +325,7 @@ private Q_SLOTS:
 
     void certificateAuth()
     {
-        ApnsStandIn standIn({true});
+        ApnsStandIn standIn(clientCertRequired());
         const QString error = standIn.start();
         QVERIFY2(error.isEmpty(), qPrintable(error));
         auto c = connection(certEntry(standIn, QStringLiteral("client")), options(standIn));
@@ -324,13 +335,15 @@ private Q_SLOTS:
         QCOMPARE(successes(*run), 10);
         const QJsonArray r = standIn.requests();
         QCOMPARE(r.size(), 10);
-        QVERIFY(!r[0].toObject()[QStringLiteral("headers")].toObject().contains(
-            QStringLiteral("authorization")));
+        QVERIFY(!r[0].toObject()
+                     .value(QStringLiteral("headers"))
+                     .toObject()
+                     .contains(QStringLiteral("authorization")));
     }
 
     void refusedHandshakeEndsQuickly()
     {
-        ApnsStandIn standIn({true});
+        ApnsStandIn standIn(clientCertRequired());
         const QString error = standIn.start();
         QVERIFY2(error.isEmpty(), qPrintable(error));
         ConnectionOptions o = options(standIn);
