@@ -14,6 +14,8 @@
 #include <QJsonArray>
 #include <QSet>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 using namespace qpush::apns;
@@ -363,6 +365,33 @@ private Q_SLOTS:
             QCOMPARE(n, 1);
         QCOMPARE(standIn.requests().size(), 0);
         QCOMPARE(c->state(), ProviderConnection::State::Failed);
+    }
+
+    void stalledHandshakeEndsAtTheDeadline()
+    {
+        // A server that accepts TCP and never answers the TLS handshake.
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket *> held;
+        connect(&silent, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket *s = silent.nextPendingConnection())
+                held.append(s);
+        });
+        ConnectionOptions o = options(m_token);
+        o.endpoint = Endpoint{QStringLiteral("127.0.0.1"), silent.serverPort()};
+        o.timeoutMs = 2000;
+        auto c = connection(tokenEntry(m_token), o);
+        auto run = submitMany(*c, 10);
+        QTRY_COMPARE_WITH_TIMEOUT(run->done, 10, kWaitMs);
+        for (const Outcome &out : run->outcomes) {
+            QVERIFY(!out.success);
+            QVERIFY2(out.reason.startsWith(u"no answer from APNs within"), qPrintable(out.reason));
+        }
+        for (int n : run->answers)
+            QCOMPARE(n, 1);
+        QVERIFY(!held.isEmpty());
+        QCOMPARE(c->state(), ProviderConnection::State::Failed);
+        qDeleteAll(held);
     }
 
     void fullQueueAnswersAtOnce()
