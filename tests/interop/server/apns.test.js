@@ -225,6 +225,38 @@ describe('APNs through qpush-server (token and certificate auth)', () => {
     assert.ok(c1 !== c2 && c2 !== c3 && c1 !== c3, `a new connection per saved configuration: ${c1} ${c2} ${c3}`);
   });
 
+  it('1 000 notifications of one push travel over one TCP connection', { timeout: 300000 }, async () => {
+    await standIn.reset();
+    const room = uniq('m');
+    const sockets = [];
+    const tokens = new Set();
+    // 1 000 iOS clients in the room with tokens; online but not acking, so
+    // each gets a notification.
+    for (let i = 0; i < 1000; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, async () => {
+        const s = await connectOk(server, { ...WS4, nsp: NSP, query: { uuid: uniq('m'), platform: 'ios' } });
+        sockets.push(s);
+        const token = hexToken();
+        tokens.add(token);
+        assert.deepEqual(await request(s, 'joinRoom', [room]), { status: 200, msg: 'ok' });
+        assert.deepEqual(await request(s, 'info', { device_token: token }), { status: 200, msg: 'ok' });
+      }));
+    }
+    try {
+      const r = await push(server, auth, { room, pushData: {}, apnsName: 'tok', leaveMessage: true });
+      const rep = await apnsReport(server, auth, r.id, 240000);
+      assert.equal(rep.result, '1000 sent', JSON.stringify(rep));
+      assert.equal(rep.apnsCount, 1000);
+      assert.equal(rep.apnsSuccessCount, 1000);
+      const got = pushOf(await standIn.requests(), r.id);
+      assert.equal(got.length, 1000);
+      assert.deepEqual(new Set(got.map((x) => x.token)), tokens);
+      assert.equal(new Set(got.map((x) => x.connection)).size, 1, 'one TCP connection');
+    } finally {
+      for (const s of sockets) s.close();
+    }
+  });
+
   it('a leaveMessage push whose APNs payload exceeds apns_payload_size is refused (400)', T, async () => {
     const big = { aps: { alert: 'x'.repeat(4100) } };
     const r = await api(server, 'POST', '/api/auth/push', { auth, body: { room: 'big', pushData: { apsData: big }, leaveMessage: true } });
