@@ -218,6 +218,45 @@ private Q_SLOTS:
         QVERIFY(auth(0) != auth(1));
     }
 
+    void staleTokenRejectedThenResigned()
+    {
+        // APNs refuses a token older than its limit (here 3 s): the sender
+        // signs a new one and tries once more.
+        ApnsStandInOptions so;
+        so.maxTokenAge = 3;
+        ApnsStandIn standIn(so);
+        const QString error = standIn.start();
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        auto c = connection(tokenEntry(standIn), options(standIn));
+        auto first = submitMany(*c, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(first->done, 1, kWaitMs);
+        QVERIFY(first->outcomes[0].success);
+        QTest::qWait(4100); // the token is now stale for the stand-in
+        auto second = submitMany(*c, 1, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(second->done, 1, kWaitMs);
+        QVERIFY2(second->outcomes[0].success, qPrintable(second->outcomes[0].reason));
+        QCOMPARE(c->tokenSigns(), 2);
+        const QJsonArray r = standIn.requests();
+        QCOMPARE(r.size(), 3);
+        QCOMPARE(r[1].toObject().value(QStringLiteral("reason")).toString(),
+                 QStringLiteral("ExpiredProviderToken"));
+        QCOMPARE(r[2].toObject().value(QStringLiteral("status")).toInt(), 200);
+    }
+
+    void wrongKidRejected()
+    {
+        ApnsStandIn standIn;
+        const QString error = standIn.start();
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        Entry e = tokenEntry(standIn);
+        e.tokenKeyId = QStringLiteral("OTHERKID00");
+        auto c = connection(e, options(standIn));
+        auto run = submitMany(*c, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(run->done, 1, kWaitMs);
+        QCOMPARE(run->outcomes[0].reason, QStringLiteral("InvalidProviderToken"));
+        QCOMPARE(standIn.requests().size(), 2); // the first try and one after re-signing
+    }
+
     void tokenReusedWithinWindowResignedAfter()
     {
         ConnectionOptions o = options(m_token);
