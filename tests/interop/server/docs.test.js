@@ -213,7 +213,7 @@ function apiExamples(file) {
   const list = [];
   let m;
   while ((m = re.exec(md))) {
-    const replyIndex = m[4] === undefined ? -1 : m.index + m[0].lastIndexOf(m[4]);
+    const replyIndex = m[4] === undefined ? -1 : m.index + m[0].length - 3 - m[4].length;
     list.push({
       file: path.relative(REPO, file), line: lineOf(md, m.index), command: m[1], status: Number(m[2]),
       reply: m[3] ? { lang: m[3], text: m[4], index: replyIndex } : null,
