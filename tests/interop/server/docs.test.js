@@ -24,6 +24,8 @@
 //   resolves to the generation the name says (…-v2 → 2.5, otherwise 4.8),
 //   run with node, and must print the ```text block after it (line by line,
 //   "<label> <json>", compared like JSON replies).
+// - Every route registered in server/api/restapi.cpp and
+//   server/app/application.cpp must have at least one curl example in api.md.
 //
 // QPUSH_DOCS_UPDATE=1 rewrites the reply blocks of api.md with what the
 // server answered (the way the shown replies were produced); the test still
@@ -351,6 +353,31 @@ describe('docs/api.md examples', () => {
       }
       fs.writeFileSync(file, out);
     }
+  });
+});
+
+// Method and path of a documented curl command.
+function curlTarget(command) {
+  const url = /https?:\/\/[^/\s'"]+(\/[^\s'"?]*)/.exec(command);
+  const explicit = /(?:^|\s)-X\s+(\w+)/.exec(command);
+  const method = explicit ? explicit[1] : (/(?:^|\s)(-d|--data\S*)\s/.test(command) ? 'POST' : 'GET');
+  return { method, path: url ? url[1] : '' };
+}
+
+describe('docs/api.md coverage', () => {
+  it('every route the server registers has a curl example', () => {
+    const sources = ['server/api/restapi.cpp', 'server/app/application.cpp']
+      .map((f) => fs.readFileSync(path.join(REPO, f), 'utf8')).join('\n');
+    const routes = [];
+    const re = /(?:authRoute|adminRoute)\(\s*"(GET|POST)",\s*"([^"]+)"|m_router->get\(\s*"([^"]+)"/g;
+    let m;
+    while ((m = re.exec(sources))) routes.push(m[3] ? { method: 'GET', path: m[3] } : { method: m[1], path: m[2] });
+    assert.ok(routes.length >= 20, `only ${routes.length} routes found in the server sources`);
+    const targets = apiExamples(path.join(REPO, 'docs', 'api.md')).list.map((ex) => curlTarget(ex.command));
+    const missing = routes.filter((r) => !targets.some((t) => t.method === r.method && (r.path.endsWith('/:')
+      ? t.path.startsWith(r.path.slice(0, -1)) && t.path.length > r.path.length - 1 && !t.path.slice(r.path.length - 1).includes('/')
+      : t.path === r.path)));
+    assert.deepEqual(missing, [], 'routes without an example in docs/api.md');
   });
 });
 
