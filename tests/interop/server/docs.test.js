@@ -55,7 +55,7 @@ const T = { timeout: 120000 };
 
 // Values that differ from run to run: compared by type only.
 const VOLATILE_KEYS = new Set(['sendDate', 'update_date', 'first_connect_time', 'last_connect_time',
-  'last_disconnect_time', 'system', 'port', 'client_ip', 'sid']);
+  'last_disconnect_time', 'system', 'port', 'client_ip']);
 const VOLATILE_HEADERS = new Set(['date', 'content-length', 'connection', 'keep-alive']);
 
 // ---- the server ---------------------------------------------------------------------------
