@@ -13,6 +13,8 @@ PACKAGES=(
   libhiredis-dev libyaml-cpp-dev libssl-dev
   redis-server redis-tools
   curl
+  libsystemd-dev
+  dpkg-dev debootstrap lintian systemd rpm xz-utils
   gnuplot-nox
 )
 missing=()

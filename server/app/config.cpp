@@ -645,9 +645,13 @@ ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env,
                                        u"FILE"_s);
     const QCommandLineOption setOpt(u"set"_s, u"Set any configuration key (repeatable)."_s,
                                     u"KEY=VALUE"_s);
+    const QCommandLineOption checkOpt(u"check-config"_s,
+                                      u"Validate the configuration and exit: 0 when valid, 2 "
+                                      u"with the source, line and key of the first error."_s);
     parser.addOption(helpOpt);
     parser.addOption(versionOpt);
     parser.addOption(configOpt);
+    parser.addOption(checkOpt);
     struct Described
     {
         QStringList names;
@@ -695,6 +699,7 @@ ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env,
                            2};
 
     Loader l;
+    l.config.checkOnly = parser.isSet(checkOpt);
 
     // 1. The YAML file.
     QString file;

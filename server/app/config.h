@@ -91,8 +91,9 @@ struct Config
     QString log_rules; // QLoggingCategory filter rules, ';' or newline separated
 
     // Not keys: what loading found out.
-    QString configFile;   // the YAML file read, empty when none
-    QStringList warnings; // unknown keys etc.; the caller logs them
+    QString configFile;     // the YAML file read, empty when none
+    QStringList warnings;   // unknown keys etc.; the caller logs them
+    bool checkOnly = false; // --check-config: validate, report and exit
 
     bool usesRedisStore() const { return store == QLatin1String("redis"); }
     // The SQLite database file when the store is "sqlite:PATH", else empty.
