@@ -85,6 +85,8 @@ const std::vector<KeyDef> &keyDefs()
         {"apns_payload_size", &Config::apns_payload_size, 1, kIntMax},
         {"apns_host_dev", &Config::apns_host_dev},
         {"apns_host_production", &Config::apns_host_production},
+        {"apns_ca_file", &Config::apns_ca_file},
+        {"apns_token_refresh", &Config::apns_token_refresh, 1, 3000},
         {"admin_name", &Config::admin_name},
         {"admin_passwd", &Config::admin_passwd},
         {"roles", &Config::roles},

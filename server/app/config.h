@@ -80,6 +80,10 @@ struct Config
     // "host", "host:port" or "https://host:port"; overridable for tests.
     QString apns_host_dev = QStringLiteral("api.sandbox.push.apple.com");
     QString apns_host_production = QStringLiteral("api.push.apple.com");
+    // Extra CA certificates (PEM file) trusted for APNs besides the system store.
+    QString apns_ca_file;
+    // Seconds before the provider token is re-signed (APNs: 20-60 min).
+    int apns_token_refresh = 2400;
 
     // Admin
     QString admin_name = QStringLiteral("admin");
