@@ -13,6 +13,7 @@ PACKAGES=(
   libhiredis-dev libyaml-cpp-dev libssl-dev
   redis-server redis-tools
   curl
+  clang libfuzzer-14-dev
   gnuplot-nox
 )
 missing=()
