@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArrayView>
 #include <QFlags>
 #include <QProcessEnvironment>
 #include <QString>
@@ -127,6 +128,12 @@ ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env)
 // QPUSH_CONFIG names one (tests pass an empty list to read no file).
 ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env,
                         const QStringList &defaultSearchPath);
+
+// The configuration of one YAML document over the defaults, resolved as
+// loadConfig() resolves it, without files, environment or command line (the
+// file-reading path uses the same parser). `source` names the document in
+// messages, usually its file path.
+ConfigResult parseConfigYaml(QByteArrayView yaml, const QString &source);
 
 // ./config.yaml, then /etc/qpush/config.yaml.
 QStringList defaultConfigSearchPath();
