@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArrayView>
 #include <QFlags>
 #include <QProcessEnvironment>
 #include <QString>
@@ -95,8 +96,9 @@ struct Config
     QString log_rules; // QLoggingCategory filter rules, ';' or newline separated
 
     // Not keys: what loading found out.
-    QString configFile;   // the YAML file read, empty when none
-    QStringList warnings; // unknown keys etc.; the caller logs them
+    QString configFile;     // the YAML file read, empty when none
+    QStringList warnings;   // unknown keys etc.; the caller logs them
+    bool checkOnly = false; // --check-config: validate, report and exit
 
     bool usesRedisStore() const { return store == QLatin1String("redis"); }
     // The SQLite database file when the store is "sqlite:PATH", else empty.
@@ -126,6 +128,12 @@ ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env)
 // QPUSH_CONFIG names one (tests pass an empty list to read no file).
 ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env,
                         const QStringList &defaultSearchPath);
+
+// The configuration of one YAML document over the defaults, resolved as
+// loadConfig() resolves it, without files, environment or command line (the
+// file-reading path uses the same parser). `source` names the document in
+// messages, usually its file path.
+ConfigResult parseConfigYaml(QByteArrayView yaml, const QString &source);
 
 // ./config.yaml, then /etc/qpush/config.yaml.
 QStringList defaultConfigSearchPath();
