@@ -339,3 +339,36 @@ describe('kill -9 of qpush-server while APNs answers are pending', () => {
     assert.ok(reqs.length > 12, 'the unanswered ones were sent again');
   });
 });
+
+describe('the APNs stand-in killed and restarted while a push is being sent', () => {
+  let standIn, server, auth;
+  before(async () => {
+    standIn = await startStandIn();
+    server = await q.startQpush({ apns_host_dev: standIn.host, apns_ca_file: standIn.file('ca.pem') });
+    auth = await q.createNamespace(server, NSP);
+    await saveApns(server, NSP, [tokenEntry(standIn, 'tok')]);
+  });
+  after(async () => {
+    if (server) await server.cleanup();
+    if (standIn) await standIn.cleanup();
+  });
+
+  it('the server reconnects and every notification gets one final answer, counted once', T, async () => {
+    const room = uniq('x');
+    const devices = [];
+    for (let i = 0; i < 20; i++) devices.push(await iosDevice(server, auth, room));
+    await standIn.rules({ '*': [{ status: 200, delayMs: 1500 }] });
+    const r = await push(server, auth, { room, pushData: {}, apnsName: 'tok', leaveMessage: true });
+    await until(async () => pushOf(await standIn.requests(), r.id).length >= 2, 30000, 'notifications on the wire');
+    standIn = await standIn.restart(); // kill -9, then the same port again (answers 200 at once)
+    const rep = await apnsReport(server, auth, r.id);
+    assert.equal(rep.apnsCount, 20, JSON.stringify(rep));
+    const m = /^(\d+) sent/.exec(rep.result);
+    assert.ok(m, rep.result);
+    assert.equal(Number(m[1]), rep.apnsSuccessCount);
+    const after = pushOf(await standIn.requests(), r.id);
+    assert.ok(after.length > 0, 'the restarted stand-in got the notifications sent again');
+    assert.ok(after.every((x) => x.status === 200));
+    assert.ok(rep.apnsSuccessCount >= after.length, `${rep.apnsSuccessCount} answered 200, ${after.length} after the restart`);
+  });
+});
