@@ -51,6 +51,9 @@ ProviderConnection::ProviderConnection(Configuration configuration, ConnectionOp
     }
     ssl.setAllowedNextProtocols({QSslConfiguration::ALPNProtocolHTTP2});
     m_base.setSslConfiguration(ssl);
+    m_clock.start();
+    m_sweep.setInterval(250);
+    connect(&m_sweep, &QTimer::timeout, this, &ProviderConnection::sweepDeadlines);
     m_base.setAttribute(QNetworkRequest::Http2AllowedAttribute, true);
     m_base.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                         QNetworkRequest::ManualRedirectPolicy);
@@ -153,16 +156,32 @@ void ProviderConnection::start(const PendingPtr &p)
         m_state = State::Connecting;
 
     QNetworkReply *reply = m_nam.post(request, p->notification.payload);
-    auto timedOut = std::make_shared<bool>(false);
-    auto *deadline = new QTimer(reply);
-    deadline->setSingleShot(true);
-    connect(deadline, &QTimer::timeout, reply, [reply, timedOut] {
-        *timedOut = true;
-        reply->abort();
+    m_deadlines.insert(reply, m_clock.elapsed() + m_options.timeoutMs + 1000);
+    if (!m_sweep.isActive())
+        m_sweep.start();
+    connect(reply, &QNetworkReply::finished, this, [this, reply, p] {
+        const bool timedOut = m_timedOut.remove(reply);
+        m_deadlines.remove(reply);
+        onFinished(reply, p, timedOut);
     });
-    deadline->start(m_options.timeoutMs + 1000);
-    connect(reply, &QNetworkReply::finished, this,
-            [this, reply, p, timedOut] { onFinished(reply, p, *timedOut); });
+}
+
+void ProviderConnection::sweepDeadlines()
+{
+    // One timer for all requests instead of one per request.
+    const qint64 now = m_clock.elapsed();
+    QList<QNetworkReply *> late;
+    for (auto it = m_deadlines.cbegin(); it != m_deadlines.cend(); ++it)
+        if (it.value() <= now)
+            late.append(it.key());
+    for (QNetworkReply *reply : std::as_const(late)) {
+        if (!m_deadlines.remove(reply))
+            continue; // finished meanwhile
+        m_timedOut.insert(reply);
+        reply->abort();
+    }
+    if (m_deadlines.isEmpty())
+        m_sweep.stop();
 }
 
 void ProviderConnection::onFinished(QNetworkReply *reply, const PendingPtr &p, bool timedOut)

@@ -11,10 +11,14 @@
 #include "configuration.h"
 #include "outcome.h"
 
+#include <QElapsedTimer>
+#include <QHash>
 #include <QNetworkAccessManager>
 #include <QNetworkRequest>
 #include <QObject>
+#include <QSet>
 #include <QSslCertificate>
+#include <QTimer>
 
 #include <deque>
 #include <functional>
@@ -93,6 +97,7 @@ private:
     void failQueued(const Outcome &outcome);
     QByteArray currentToken();
     void checkIdle();
+    void sweepDeadlines();
 
     Configuration m_configuration;
     ConnectionOptions m_options;
@@ -105,6 +110,10 @@ private:
     int m_waiting = 0; ///< in backoff
     State m_state = State::Idle;
     bool m_warm = false; ///< an HTTP answer came over the current connection
+    QElapsedTimer m_clock;
+    QTimer m_sweep;
+    QHash<QNetworkReply *, qint64> m_deadlines; ///< in flight: when to give up
+    QSet<QNetworkReply *> m_timedOut;           ///< aborted by the deadline
 };
 
 } // namespace qpush::apns

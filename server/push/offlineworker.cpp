@@ -173,6 +173,7 @@ private:
         for (const store::ClientInfo &c : std::as_const(m_delivery.recipients))
             if (!answered.contains(c.clientId))
                 remaining.recipients.append(c);
+        m_unanswered = remaining.recipients.size();
         auto self = shared_from_this();
         m_worker->m_apns->send(
             remaining,
@@ -240,12 +241,7 @@ private:
                                   self->clearTokens(all.value());
                                   store::ApnsResult result;
                                   result.apnsEnv = self->m_summary.apnsEnv;
-                                  if (all->isEmpty() && !self->m_summary.refused.isEmpty())
-                                      result.result = QStringLiteral("%1 (%2 iOS recipients)")
-                                                          .arg(self->m_summary.refused)
-                                                          .arg(self->m_delivery.recipients.size());
-                                  else
-                                      result.result = apnsResultText(all.value());
+                                  result.result = self->resultText(all.value());
                                   self->store()->recordApnsResult(
                                       self->m_delivery.nsp, self->m_delivery.id, result,
                                       [self](store::Result<store::Done> r) {
@@ -254,6 +250,21 @@ private:
                                           self->m_complete();
                                       });
                               });
+    }
+
+    QString resultText(const QList<store::ApnsOutcome> &all) const
+    {
+        const QString &refused = m_summary.refused;
+        if (refused.isEmpty())
+            return apnsResultText(all);
+        if (all.isEmpty())
+            return QStringLiteral("%1 (%2 iOS recipients)")
+                .arg(refused)
+                .arg(m_delivery.recipients.size());
+        // Answers from before a restart, then the entry became unusable.
+        return QStringLiteral("%1; %2 (%3 not tried)")
+            .arg(apnsResultText(all), refused)
+            .arg(m_unanswered);
     }
 
     // 410 / BadDeviceToken / Unregistered / DeviceTokenNotForTopic: the
@@ -280,6 +291,7 @@ private:
     std::function<void(const store::Error &)> m_retryLater;
     QList<store::ApnsOutcome> m_buffer;
     ApnsSummary m_summary;
+    qsizetype m_unanswered = 0; ///< recipients without a recorded answer at start
     bool m_flushing = false;
     bool m_sendDone = false;
     std::optional<store::Error> m_error;

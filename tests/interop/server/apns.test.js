@@ -225,6 +225,38 @@ describe('APNs through qpush-server (token and certificate auth)', () => {
     assert.ok(c1 !== c2 && c2 !== c3 && c1 !== c3, `a new connection per saved configuration: ${c1} ${c2} ${c3}`);
   });
 
+  it('1 000 notifications of one push travel over one TCP connection', { timeout: 300000 }, async () => {
+    await standIn.reset();
+    const room = uniq('m');
+    const sockets = [];
+    const tokens = new Set();
+    // 1 000 iOS clients in the room with tokens; online but not acking, so
+    // each gets a notification.
+    for (let i = 0; i < 1000; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, async () => {
+        const s = await connectOk(server, { ...WS4, nsp: NSP, query: { uuid: uniq('m'), platform: 'ios' } });
+        sockets.push(s);
+        const token = hexToken();
+        tokens.add(token);
+        assert.deepEqual(await request(s, 'joinRoom', [room]), { status: 200, msg: 'ok' });
+        assert.deepEqual(await request(s, 'info', { device_token: token }), { status: 200, msg: 'ok' });
+      }));
+    }
+    try {
+      const r = await push(server, auth, { room, pushData: {}, apnsName: 'tok', leaveMessage: true });
+      const rep = await apnsReport(server, auth, r.id, 240000);
+      assert.equal(rep.result, '1000 sent', JSON.stringify(rep));
+      assert.equal(rep.apnsCount, 1000);
+      assert.equal(rep.apnsSuccessCount, 1000);
+      const got = pushOf(await standIn.requests(), r.id);
+      assert.equal(got.length, 1000);
+      assert.deepEqual(new Set(got.map((x) => x.token)), tokens);
+      assert.equal(new Set(got.map((x) => x.connection)).size, 1, 'one TCP connection');
+    } finally {
+      for (const s of sockets) s.close();
+    }
+  });
+
   it('a leaveMessage push whose APNs payload exceeds apns_payload_size is refused (400)', T, async () => {
     const big = { aps: { alert: 'x'.repeat(4100) } };
     const r = await api(server, 'POST', '/api/auth/push', { auth, body: { room: 'big', pushData: { apsData: big }, leaveMessage: true } });
@@ -305,5 +337,38 @@ describe('kill -9 of qpush-server while APNs answers are pending', () => {
     assert.equal(perToken.get(devices[0].token).length, 1, 'the answered device is not sent again');
     for (const [token, ids] of perToken) assert.equal(new Set(ids).size, 1, `a resent notification keeps its apns-id (${token})`);
     assert.ok(reqs.length > 12, 'the unanswered ones were sent again');
+  });
+});
+
+describe('the APNs stand-in killed and restarted while a push is being sent', () => {
+  let standIn, server, auth;
+  before(async () => {
+    standIn = await startStandIn();
+    server = await q.startQpush({ apns_host_dev: standIn.host, apns_ca_file: standIn.file('ca.pem') });
+    auth = await q.createNamespace(server, NSP);
+    await saveApns(server, NSP, [tokenEntry(standIn, 'tok')]);
+  });
+  after(async () => {
+    if (server) await server.cleanup();
+    if (standIn) await standIn.cleanup();
+  });
+
+  it('the server reconnects and every notification gets one final answer, counted once', T, async () => {
+    const room = uniq('x');
+    const devices = [];
+    for (let i = 0; i < 20; i++) devices.push(await iosDevice(server, auth, room));
+    await standIn.rules({ '*': [{ status: 200, delayMs: 1500 }] });
+    const r = await push(server, auth, { room, pushData: {}, apnsName: 'tok', leaveMessage: true });
+    await until(async () => pushOf(await standIn.requests(), r.id).length >= 2, 30000, 'notifications on the wire');
+    standIn = await standIn.restart(); // kill -9, then the same port again (answers 200 at once)
+    const rep = await apnsReport(server, auth, r.id);
+    assert.equal(rep.apnsCount, 20, JSON.stringify(rep));
+    const m = /^(\d+) sent/.exec(rep.result);
+    assert.ok(m, rep.result);
+    assert.equal(Number(m[1]), rep.apnsSuccessCount);
+    const after = pushOf(await standIn.requests(), r.id);
+    assert.ok(after.length > 0, 'the restarted stand-in got the notifications sent again');
+    assert.ok(after.every((x) => x.status === 200));
+    assert.ok(rep.apnsSuccessCount >= after.length, `${rep.apnsSuccessCount} answered 200, ${after.length} after the restart`);
   });
 });

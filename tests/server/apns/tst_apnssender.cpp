@@ -14,6 +14,8 @@
 #include <QJsonArray>
 #include <QSet>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 using namespace qpush::apns;
@@ -216,6 +218,45 @@ private Q_SLOTS:
         QVERIFY(auth(0) != auth(1));
     }
 
+    void staleTokenRejectedThenResigned()
+    {
+        // APNs refuses a token older than its limit (here 3 s): the sender
+        // signs a new one and tries once more.
+        ApnsStandInOptions so;
+        so.maxTokenAge = 3;
+        ApnsStandIn standIn(so);
+        const QString error = standIn.start();
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        auto c = connection(tokenEntry(standIn), options(standIn));
+        auto first = submitMany(*c, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(first->done, 1, kWaitMs);
+        QVERIFY(first->outcomes[0].success);
+        QTest::qWait(4100); // the token is now stale for the stand-in
+        auto second = submitMany(*c, 1, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(second->done, 1, kWaitMs);
+        QVERIFY2(second->outcomes[0].success, qPrintable(second->outcomes[0].reason));
+        QCOMPARE(c->tokenSigns(), 2);
+        const QJsonArray r = standIn.requests();
+        QCOMPARE(r.size(), 3);
+        QCOMPARE(r[1].toObject().value(QStringLiteral("reason")).toString(),
+                 QStringLiteral("ExpiredProviderToken"));
+        QCOMPARE(r[2].toObject().value(QStringLiteral("status")).toInt(), 200);
+    }
+
+    void wrongKidRejected()
+    {
+        ApnsStandIn standIn;
+        const QString error = standIn.start();
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        Entry e = tokenEntry(standIn);
+        e.tokenKeyId = QStringLiteral("OTHERKID00");
+        auto c = connection(e, options(standIn));
+        auto run = submitMany(*c, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(run->done, 1, kWaitMs);
+        QCOMPARE(run->outcomes[0].reason, QStringLiteral("InvalidProviderToken"));
+        QCOMPARE(standIn.requests().size(), 2); // the first try and one after re-signing
+    }
+
     void tokenReusedWithinWindowResignedAfter()
     {
         ConnectionOptions o = options(m_token);
@@ -363,6 +404,33 @@ private Q_SLOTS:
             QCOMPARE(n, 1);
         QCOMPARE(standIn.requests().size(), 0);
         QCOMPARE(c->state(), ProviderConnection::State::Failed);
+    }
+
+    void stalledHandshakeEndsAtTheDeadline()
+    {
+        // A server that accepts TCP and never answers the TLS handshake.
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket *> held;
+        connect(&silent, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket *s = silent.nextPendingConnection())
+                held.append(s);
+        });
+        ConnectionOptions o = options(m_token);
+        o.endpoint = Endpoint{QStringLiteral("127.0.0.1"), silent.serverPort()};
+        o.timeoutMs = 2000;
+        auto c = connection(tokenEntry(m_token), o);
+        auto run = submitMany(*c, 10);
+        QTRY_COMPARE_WITH_TIMEOUT(run->done, 10, kWaitMs);
+        for (const Outcome &out : run->outcomes) {
+            QVERIFY(!out.success);
+            QVERIFY2(out.reason.startsWith(u"no answer from APNs within"), qPrintable(out.reason));
+        }
+        for (int n : run->answers)
+            QCOMPARE(n, 1);
+        QVERIFY(!held.isEmpty());
+        QCOMPARE(c->state(), ProviderConnection::State::Failed);
+        qDeleteAll(held);
     }
 
     void fullQueueAnswersAtOnce()

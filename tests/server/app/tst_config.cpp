@@ -132,6 +132,8 @@ static QList<std::pair<QString, QVariant>> expectedDefaults()
         {u"apns_payload_size"_s, QVariant(4000)},
         {u"apns_host_dev"_s, QVariant(u"api.sandbox.push.apple.com"_s)},
         {u"apns_host_production"_s, QVariant(u"api.push.apple.com"_s)},
+        {u"apns_ca_file"_s, QVariant(QString())},
+        {u"apns_token_refresh"_s, QVariant(2400)},
         {u"admin_name"_s, QVariant(u"admin"_s)},
         {u"admin_passwd"_s, QVariant(QString())},
         {u"roles"_s, QVariant(QStringList{u"socket"_s, u"api"_s, u"worker"_s})},
