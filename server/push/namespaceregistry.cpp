@@ -59,7 +59,7 @@ void NamespaceRegistry::save(const QString &key, const QJsonObject &fields, cons
         record.key = key;
         record.offline = false; // a new namespace starts "off"
     }
-    if (auto err = mergeNamespace(record, fields)) {
+    if (auto err = mergeNamespace(record, fields, m_apnsListMaxEntries)) {
         done(store::Error{store::ErrorCode::Invalid, *err});
         return;
     }

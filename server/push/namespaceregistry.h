@@ -18,6 +18,9 @@ class NamespaceRegistry : public QObject
 public:
     explicit NamespaceRegistry(store::Store *store, QObject *parent = nullptr);
 
+    // apns_list entries a namespace may have (apns_list_max_entries).
+    void setApnsListMaxEntries(int max) { m_apnsListMaxEntries = max; }
+
     // Loads every namespace from the store.
     void load(store::Callback<store::Done> done);
 
@@ -45,6 +48,7 @@ Q_SIGNALS:
 private:
     store::Store *m_store;
     QHash<QString, store::NamespaceRecord> m_namespaces;
+    int m_apnsListMaxEntries = 32;
 };
 
 } // namespace qpush::push

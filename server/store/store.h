@@ -111,9 +111,11 @@ public:
     virtual void pendingRecipients(const QString &nsp, qint64 id,
                                    Callback<QList<ClientInfo>> done) = 0;
     /// The room's counter, and (with fetch) the stored pushes with
-    /// serverNum >= clientNum, ascending, at most `limit`.
+    /// serverNum >= clientNum, ascending, at most `limit` of them and no
+    /// more pushData bytes than `maxBytes` (the first push always: a client
+    /// can page through any room).
     virtual void roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
-                          int limit, Callback<SyncResult> done) = 0;
+                          int limit, qint64 maxBytes, Callback<SyncResult> done) = 0;
     /// Pushes in the UTC minute / hour / day containing `now`.
     virtual void messageStats(const QString &nsp, qint64 now, Callback<MessageStats> done) = 0;
 

@@ -325,17 +325,22 @@ end
 return ids
 )lua";
 
-// KEYS: rn:<room> rm:<room>   ARGV: base clientNum fetch limit
+// KEYS: rn:<room> rm:<room>   ARGV: base clientNum fetch limit maxBytes
 const char kSync[] = R"lua(
 local serverNum = tonumber(redis.call('GET', KEYS[1]) or '0')
 local out = {}
-local clientNum, limit = tonumber(ARGV[2]), tonumber(ARGV[4])
+local clientNum, limit, maxBytes = tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local bytes = 0
 if ARGV[3] == '1' and clientNum < serverNum and limit > 0 then
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], math.max(clientNum, 0), '+inf')) do
     local h = redis.call('HGETALL', ARGV[1] .. 'm:' .. id)
     if #h == 0 then
       redis.call('ZREM', KEYS[2], id)
     else
+      for i = 1, #h, 2 do
+        if h[i] == 'data' then bytes = bytes + #h[i + 1] end
+      end
+      if #out > 0 and bytes > maxBytes then break end
       out[#out + 1] = h
       if #out >= limit then break end
     end

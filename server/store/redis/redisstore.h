@@ -87,7 +87,7 @@ public:
     void pendingRecipients(const QString &nsp, qint64 id,
                            Callback<QList<ClientInfo>> done) override;
     void roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch, int limit,
-                  Callback<SyncResult> done) override;
+                  qint64 maxBytes, Callback<SyncResult> done) override;
     void messageStats(const QString &nsp, qint64 now, Callback<MessageStats> done) override;
 
     void addOfflineEntries(const QString &nsp, qint64 id, const QStringList &clientIds, int limit,

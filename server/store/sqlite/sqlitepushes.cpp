@@ -339,10 +339,10 @@ void SqliteStore::pendingRecipients(const QString &nsp, qint64 id, Callback<QLis
 }
 
 void SqliteStore::roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
-                           int limit, Callback<SyncResult> done)
+                           int limit, qint64 maxBytes, Callback<SyncResult> done)
 {
     submit<SyncResult>(
-        [nsp, room, clientNum, fetch, limit](SqliteDb &db) -> Result<SyncResult> {
+        [nsp, room, clientNum, fetch, limit, maxBytes](SqliteDb &db) -> Result<SyncResult> {
             SyncResult r;
             QSqlQuery &q = db.prepare(
                 QStringLiteral("SELECT server_num FROM room_counters WHERE nsp = ? AND room = ?"));
@@ -364,8 +364,14 @@ void SqliteStore::roomSync(const QString &nsp, const QString &room, qint64 clien
             m.addBindValue(limit);
             if (auto e = db.exec(m))
                 return *e;
-            while (m.next())
-                r.messages.append(readMessage(m));
+            qint64 bytes = 0;
+            while (m.next()) {
+                PushMessage message = readMessage(m);
+                bytes += message.pushData.size();
+                if (!r.messages.isEmpty() && bytes > maxBytes)
+                    break;
+                r.messages.append(std::move(message));
+            }
             return r;
         },
         std::move(done));

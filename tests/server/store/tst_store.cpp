@@ -778,7 +778,7 @@ void TstStore::syncCounters()
     auto s = openStore();
     QVERIFY(s);
     const QString nsp = nextNsp();
-    auto empty = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, cb));
+    auto empty = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, 1 << 20, cb));
     STORE_OK(empty);
     QCOMPARE(empty->serverNum, 0);
     QVERIFY(empty->messages.isEmpty());
@@ -790,7 +790,7 @@ void TstStore::syncCounters()
         QCOMPARE(r->serverNum, i);
         ids << r->id;
     }
-    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 2, true, 100, cb));
+    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 2, true, 100, 1 << 20, cb));
     STORE_OK(sync);
     QCOMPARE(sync->serverNum, 5);
     QCOMPARE(sync->messages.size(), 3);
@@ -799,16 +799,28 @@ void TstStore::syncCounters()
     QCOMPARE(sync->messages[2].serverNum, 4);
     QCOMPARE(sync->messages[2].pushData, QByteArrayLiteral("{\"msg\":\"hi\"}"));
 
-    auto limited = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 2, cb));
+    auto limited = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 2, 1 << 20, cb));
     STORE_OK(limited);
     QCOMPARE(limited->messages.size(), 2);
     QCOMPARE(limited->messages[1].serverNum, 1);
+    // A byte cap: pushData is 12 bytes each; 30 bytes hold two pushes, and
+    // a cap below one push still returns the first (so a client can page on).
+    auto twoByBytes = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, 30, cb));
+    STORE_OK(twoByBytes);
+    QCOMPARE(twoByBytes->messages.size(), 2);
+    QCOMPARE(twoByBytes->messages[1].serverNum, 1);
+    auto oneByBytes = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 3, true, 100, 1, cb));
+    STORE_OK(oneByBytes);
+    QCOMPARE(oneByBytes->messages.size(), 1);
+    QCOMPARE(oneByBytes->messages[0].serverNum, 3);
 
-    auto noFetch = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, false, 100, cb));
+    auto noFetch =
+        CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, false, 100, 1 << 20, cb));
     STORE_OK(noFetch);
     QCOMPARE(noFetch->serverNum, 5);
     QVERIFY(noFetch->messages.isEmpty());
-    auto upToDate = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 5, true, 100, cb));
+    auto upToDate =
+        CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 5, true, 100, 1 << 20, cb));
     STORE_OK(upToDate);
     QVERIFY(upToDate->messages.isEmpty());
 }
@@ -997,7 +1009,7 @@ void TstStore::ttlExpiry()
     list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
     STORE_OK(list);
     QVERIFY(list->isEmpty());
-    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, cb));
+    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, 1 << 20, cb));
     STORE_OK(sync);
     QCOMPARE(sync->serverNum, 2); // the counter stays
     QCOMPARE(sync->messages.size(), 1);
@@ -1215,7 +1227,7 @@ void TstStore::deleteNamespaceData()
     auto offline = CALL(QList<PushMessage>, s->offlineMessages(c, cb));
     STORE_OK(offline);
     QVERIFY(offline->isEmpty());
-    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 10, cb));
+    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 10, 1 << 20, cb));
     STORE_OK(sync);
     QCOMPARE(sync->serverNum, 0);
     auto stats = CALL(MessageStats, s->messageStats(nsp, nowMs(), cb));
