@@ -139,7 +139,7 @@ void ClientGateway::setupNamespace(sio::Namespace *nsp)
                     ConnectedClient *cc = clientOf(s);
                     if (!cc)
                         return;
-                    if (!admitEvent(s, *cc))
+                    if (!admitEvent(s, *cc, handler == &ClientGateway::onAckPush))
                         return ack({statusReply(429, QStringLiteral("too many events: at most "
                                                                     "%1 per second")
                                                          .arg(m_settings->clientEventRate))});
@@ -148,19 +148,23 @@ void ClientGateway::setupNamespace(sio::Namespace *nsp)
     }
 }
 
-bool ClientGateway::admitEvent(sio::Socket *socket, ConnectedClient &cc)
+bool ClientGateway::admitEvent(sio::Socket *socket, ConnectedClient &cc, bool isAck)
 {
     const int rate = m_settings->clientEventRate;
     if (rate <= 0)
         return true;
     const qint64 now = nowMs();
-    if (cc.refusedSince == 0) // first event: a full bucket
+    if (cc.refusedSince == 0) { // first event: full buckets
         cc.events = TokenBucket(rate, rate);
+        // A client acks every push it gets: receipts of a busy room must
+        // not be refused, so acks have a bucket ten times as large.
+        cc.acks = TokenBucket(10.0 * rate, 10.0 * rate);
+    }
     if (cc.refusedSince == 0 || now - cc.refusedSince >= 10000) {
         cc.refusedSince = now;
         cc.refusedEvents = 0;
     }
-    if (cc.events.take(now))
+    if ((isAck ? cc.acks : cc.events).take(now))
         return true;
     tooMany("client_event_rate", QStringLiteral("client %1 sends more than %2 events per second")
                                      .arg(cc.clientId)
@@ -631,8 +635,31 @@ void ClientGateway::onApns(sio::Socket *socket, sio::Payload &payload, sio::Ack 
         });
         return;
     }
-    m_store->editClientApns(cc.clientId, add, remove, [ack](store::Result<QStringList> r) mutable {
-        ack({r ? statusReply(200, QStringLiteral("ok")) : errorReply(fromStoreError(r.error()))});
+    auto edit = [this, clientId = cc.clientId, add, remove, ack]() mutable {
+        m_store->editClientApns(clientId, add, remove, [ack](store::Result<QStringList> r) mutable {
+            ack({r ? statusReply(200, QStringLiteral("ok"))
+                   : errorReply(fromStoreError(r.error()))});
+        });
+    };
+    if (add.isEmpty())
+        return edit();
+    // The do-not-disturb list is stored per client: capped like its rooms.
+    m_store->getClient(cc.clientId, [this, clientId = cc.clientId, add, remove, ack,
+                                     edit](store::Result<store::ClientInfo> r) mutable {
+        if (!r)
+            return ack({errorReply(fromStoreError(r.error()))});
+        QSet<QString> result(r.value().noSendApns.cbegin(), r.value().noSendApns.cend());
+        for (const QString &room : std::as_const(add))
+            result.insert(room);
+        for (const QString &room : std::as_const(remove))
+            result.remove(room);
+        const int maxRooms = m_settings->maxRoomsPerClient;
+        if (result.size() > maxRooms && result.size() > r.value().noSendApns.size()) {
+            tooMany("max_rooms_per_client", QStringLiteral("apns list of %1").arg(clientId));
+            return ack({statusReply(
+                413, QStringLiteral("the apns list may hold at most %1 rooms").arg(maxRooms))});
+        }
+        edit();
     });
 }
 

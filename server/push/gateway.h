@@ -33,6 +33,7 @@ struct ConnectedClient
     QStringList callbackRooms;
     qint64 lastClientPush = 0;
     TokenBucket events;       // client_event_rate
+    TokenBucket acks;         // ackPush: ten times client_event_rate
     qint64 refusedSince = 0;  // start of the window counting refused events
     int refusedEvents = 0;    // events refused by the rate limit in that window
     int pendingJoinRooms = 0; // rooms of joinRoom events still waiting for the store
@@ -87,7 +88,7 @@ private:
 
     // client_event_rate: false when the event is refused (and the client
     // is disconnected when it keeps flooding).
-    bool admitEvent(sio::Socket *socket, ConnectedClient &cc);
+    bool admitEvent(sio::Socket *socket, ConnectedClient &cc, bool isAck);
     void tooMany(const char *limit, const QString &what);
 
     void onJoinRoom(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);

@@ -342,6 +342,14 @@ describe('domain attacks (issue 11)', () => {
       if (reply.status === 200) accepted += 100;
     }
     assert.equal(accepted, 100);
+    // The do-not-disturb list of an iOS client is capped the same way.
+    const ios = track(await connectOk(server, { nsp: NSP, query: { uuid: 'dnd10', platform: 'ios' } }));
+    assert.equal((await request(ios, 'apns', { add: rooms('n', 100) })).status, 200);
+    const dnd = await request(ios, 'apns', { add: rooms('m', 60) });
+    assert.equal(dnd.status, 413, JSON.stringify(dnd));
+    assert.equal((await request(ios, 'apns', { add: rooms('m', 40), remove: rooms('n', 10) })).status, 200);
+    assert.equal((await request(ios, 'apns', {})).data.split(',').length, 130);
+    assert.equal((await request(ios, 'apns', { add: rooms('o', 101) })).status, 413, 'list per message');
     if (STORE === 'sqlite') {
       const db = path.join(server.dataDir, 'qpush.db');
       assert.equal(fs.statSync(db).mode & 0o777, 0o600, 'qpush.db mode');
