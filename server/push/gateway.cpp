@@ -355,14 +355,18 @@ void ClientGateway::onConnected(sio::Socket *socket)
 
     if (cc->platform == store::Platform::Android) {
         QPointer<sio::Socket> guard(socket);
-        m_store->offlineMessages(cc->clientId, [guard](store::Result<QList<store::PushMessage>> r) {
-            if (!guard || !r || r.value().isEmpty())
-                return;
-            QJsonArray list;
-            for (const store::PushMessage &m : r.value())
-                list.append(messageToJson(m));
-            guard->emit(QStringLiteral("offlineMessage"), {QJsonValue(list)});
-        });
+        // At most sync_max_bytes of pushData: the rest stays listed until
+        // acked and comes at the next connect.
+        m_store->offlineMessages(cc->clientId, m_settings->syncMaxBytes,
+                                 [guard](store::Result<QList<store::PushMessage>> r) {
+                                     if (!guard || !r || r.value().isEmpty())
+                                         return;
+                                     QJsonArray list;
+                                     for (const store::PushMessage &m : r.value())
+                                         list.append(messageToJson(m));
+                                     guard->emit(QStringLiteral("offlineMessage"),
+                                                 {QJsonValue(list)});
+                                 });
     }
 }
 

@@ -124,7 +124,10 @@ public:
     virtual void addOfflineEntries(const QString &nsp, qint64 id, const QStringList &clientIds,
                                    int limit, Callback<Done> done) = 0;
     /// The client's stored, unexpired offline messages, ascending id.
-    virtual void offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done) = 0;
+    /// At most `maxBytes` of pushData (the first message always): the rest
+    /// stays listed until acked, for the next connect.
+    virtual void offlineMessages(const QString &clientId, qint64 maxBytes,
+                                 Callback<QList<PushMessage>> done) = 0;
 
     // --- durable delayed work (SPEC §7, §9) -------------------------------
     virtual void enqueueJob(const JobSpec &job, Callback<qint64> done) = 0;

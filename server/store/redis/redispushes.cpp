@@ -392,7 +392,8 @@ void RedisStore::addOfflineEntries(const QString &nsp, qint64 id, const QStringL
                    }));
 }
 
-void RedisStore::offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done)
+void RedisStore::offlineMessages(const QString &clientId, qint64 maxBytes,
+                                 Callback<QList<PushMessage>> done)
 {
     auto p = parseClientId(clientId);
     if (!p) {
@@ -400,7 +401,8 @@ void RedisStore::offlineMessages(const QString &clientId, Callback<QList<PushMes
         return;
     }
     m_client->eval(
-        m_scripts.offline, {key(p->nsp, "o:" + clientId.toUtf8())}, {base(p->nsp)},
+        m_scripts.offline, {key(p->nsp, "o:" + clientId.toUtf8())},
+        {base(p->nsp), QByteArray::number(maxBytes)},
         handle(std::move(done), [](const RedisValue &v) { return messagesFromArray(v); }));
 }
 

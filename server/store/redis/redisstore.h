@@ -92,7 +92,8 @@ public:
 
     void addOfflineEntries(const QString &nsp, qint64 id, const QStringList &clientIds, int limit,
                            Callback<Done> done) override;
-    void offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done) override;
+    void offlineMessages(const QString &clientId, qint64 maxBytes,
+                         Callback<QList<PushMessage>> done) override;
 
     void enqueueJob(const JobSpec &job, Callback<qint64> done) override;
     void claimJobs(qint64 now, int max, qint64 leaseMs, Callback<QList<Job>> done) override;

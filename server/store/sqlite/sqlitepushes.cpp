@@ -419,10 +419,11 @@ void SqliteStore::addOfflineEntries(const QString &nsp, qint64 id, const QString
         std::move(done));
 }
 
-void SqliteStore::offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done)
+void SqliteStore::offlineMessages(const QString &clientId, qint64 maxBytes,
+                                  Callback<QList<PushMessage>> done)
 {
     submit<QList<PushMessage>>(
-        [clientId](SqliteDb &db) -> Result<QList<PushMessage>> {
+        [clientId, maxBytes](SqliteDb &db) -> Result<QList<PushMessage>> {
             QSqlQuery &q = db.prepare(
                 QStringLiteral("SELECT m.id, m.nsp, m.room, m.push_data, m.send_date, "
                                "m.server_num, m.leave_message, m.apns_name,"
@@ -434,8 +435,14 @@ void SqliteStore::offlineMessages(const QString &clientId, Callback<QList<PushMe
             if (auto e = db.exec(q))
                 return *e;
             QList<PushMessage> out;
-            while (q.next())
-                out.append(readMessage(q));
+            qint64 bytes = 0;
+            while (q.next()) {
+                PushMessage message = readMessage(q);
+                bytes += message.pushData.size();
+                if (!out.isEmpty() && bytes > maxBytes)
+                    break;
+                out.append(std::move(message));
+            }
             return out;
         },
         std::move(done));

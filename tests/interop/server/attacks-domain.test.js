@@ -204,6 +204,44 @@ describe('domain attacks (issue 11)', () => {
     await healthy(server, auth, NSP);
   });
 
+  it('finding 3: the offlineMessage event at connect is bounded; the rest comes after acks', T, async () => {
+    const query = { uuid: 'and3', userid: 'and3', platform: 'android' };
+    const first = await connectOk(server, { nsp: NSP, query });
+    assert.equal((await request(first, 'joinRoom', 'off3')).status, 200);
+    first.close();
+    const ids = [];
+    for (let i = 0; i < 5; ++i) {
+      const r = await api(server, 'POST', '/api/auth/push', { auth, body: { room: 'off3', leaveMessage: true, pushData: { i, pad: 'o'.repeat(1000) } } });
+      assert.equal(r.status, 200);
+      ids.push(r.body.id);
+    }
+    // The worker stores them for the client after worker_message_timeout.
+    const got = [];
+    await until(async () => {
+      const c = q.connect(server, { nsp: NSP, query });
+      try {
+        const list = await waitFor(c, 'offlineMessage', 2000).catch(() => null);
+        if (!list || list.length < 2) return false;
+        assert.equal(list.length, 2, 'sync_max_bytes 3000 holds two 1 kB pushes');
+        for (const m of list) {
+          got.push(m.id);
+          assert.equal((await request(c, 'ackPush', { id: m.id })).status, 200);
+        }
+        return true;
+      } finally { c.close(); }
+    }, 15000, 'the first offlineMessage');
+    for (let round = 0; round < 5 && got.length < 5; ++round) {
+      const c = q.connect(server, { nsp: NSP, query });
+      const list = await waitFor(c, 'offlineMessage', 5000);
+      assert.ok(list.length >= 1 && list.length <= 2, `offlineMessage of ${list.length}`);
+      for (const m of list) { got.push(m.id); assert.equal((await request(c, 'ackPush', { id: m.id })).status, 200); }
+      c.close();
+    }
+    assert.deepEqual(got, ids);
+    printRss(server, 'finding 3 (bounded offlineMessage)');
+    await healthy(server, auth, NSP);
+  });
+
   it('finding 5: sync of another user\'s user room is refused (403); the own one works', T, async () => {
     const bob = track(await connectOk(server, { nsp: NSP, query: { uuid: 'bob5', userid: 'bob' } }));
     assert.equal((await api(server, 'POST', '/api/auth/push', { auth, body: { room: 'user_bob', pushData: { secret: 1 } } })).status, 200);

@@ -13,7 +13,9 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+
 #include <QTimer>
+#include <limits>
 
 #include <algorithm>
 #include <csignal>
@@ -25,6 +27,8 @@ using qpush::test::await;
 #define CALL(T, expr) await<T>([&](Callback<T> cb) { expr; })
 
 namespace {
+// offlineMessages without a byte cap.
+constexpr qint64 kAllBytes = std::numeric_limits<qint64>::max();
 
 qint64 nowMs()
 {
@@ -693,13 +697,13 @@ void TstStore::batchAcks()
     // The message left the offline list of every client of the batch (target
     // or not); the other push stayed.
     for (const QString &c : {android1, outsider}) {
-        auto l = CALL(QList<PushMessage>, s->offlineMessages(c, cb));
+        auto l = CALL(QList<PushMessage>, s->offlineMessages(c, kAllBytes, cb));
         STORE_OK(l);
         QCOMPARE(l->size(), 1);
         QCOMPARE(l->at(0).id, other->id);
     }
     for (const QString &c : {android2, excepted}) {
-        auto l = CALL(QList<PushMessage>, s->offlineMessages(c, cb));
+        auto l = CALL(QList<PushMessage>, s->offlineMessages(c, kAllBytes, cb));
         STORE_OK(l);
         QVERIFY(l->isEmpty());
     }
@@ -737,7 +741,7 @@ void TstStore::batchAcks()
     rep = CALL(PushReport, s->getReport(nsp, other->id, false, cb));
     STORE_OK(rep);
     QCOMPARE(rep->ackCount, 0);
-    auto stillOffline = CALL(QList<PushMessage>, s->offlineMessages(android1, cb));
+    auto stillOffline = CALL(QList<PushMessage>, s->offlineMessages(android1, kAllBytes, cb));
     STORE_OK(stillOffline);
     QCOMPARE(stillOffline->size(), 1);
 
@@ -844,7 +848,7 @@ void TstStore::offlineLists()
     STORE_OK(CALL(Done, s->addOfflineEntries(nsp, ids[0], {a2}, 3, cb)));
     STORE_OK(CALL(Done, s->addOfflineEntries(nsp, ids[0], {a2}, 3, cb))); // idempotent
 
-    auto list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    auto list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QCOMPARE(list->size(), 3); // capped: the newest three
     QCOMPARE(list->at(0).id, ids[2]);
@@ -852,19 +856,28 @@ void TstStore::offlineLists()
     QCOMPARE(list->at(2).id, ids[4]);
     QCOMPARE(list->at(2).room, QStringLiteral("r"));
     QCOMPARE(list->at(2).serverNum, 4);
+    // A byte cap (pushData is 12 bytes each): the oldest that fit, at least one.
+    auto capped = CALL(QList<PushMessage>, s->offlineMessages(a1, 30, cb));
+    STORE_OK(capped);
+    QCOMPARE(capped->size(), 2);
+    QCOMPARE(capped->at(1).id, ids[3]);
+    capped = CALL(QList<PushMessage>, s->offlineMessages(a1, 1, cb));
+    STORE_OK(capped);
+    QCOMPARE(capped->size(), 1);
+    QCOMPARE(capped->at(0).id, ids[2]);
 
-    auto l2 = CALL(QList<PushMessage>, s->offlineMessages(a2, cb));
+    auto l2 = CALL(QList<PushMessage>, s->offlineMessages(a2, kAllBytes, cb));
     STORE_OK(l2);
     QCOMPARE(l2->size(), 1);
 
     // An ack removes the entry, nothing else does.
     STORE_OK(CALL(AckOutcome, s->recordAck(nsp, ids[3], a1, cb)));
-    list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QCOMPARE(list->size(), 2);
     QCOMPARE(list->at(0).id, ids[2]);
     QCOMPARE(list->at(1).id, ids[4]);
-    list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QCOMPARE(list->size(), 2);
 
@@ -872,7 +885,7 @@ void TstStore::offlineLists()
     auto r = CALL(PushSaved, s->savePush(makePush(nsp, QStringLiteral("r")), cb));
     STORE_OK(r);
     STORE_OK(CALL(Done, s->addOfflineEntries(nsp, r->id, {a1}, 1, cb)));
-    list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QCOMPARE(list->size(), 1);
     QCOMPARE(list->at(0).id, r->id);
@@ -944,7 +957,7 @@ void TstStore::pushBatchWithOfflineAndJob()
     auto pushed = CALL(PushSaved, s->savePush(p, cb));
     STORE_OK(pushed);
     for (const QString &c : {offline.first(), offline.last()}) {
-        auto list = CALL(QList<PushMessage>, s->offlineMessages(c, cb));
+        auto list = CALL(QList<PushMessage>, s->offlineMessages(c, kAllBytes, cb));
         STORE_OK(list);
         QCOMPARE(list->size(), 1);
         QCOMPARE(list->at(0).id, pushed->id);
@@ -996,7 +1009,7 @@ void TstStore::ttlExpiry()
                                                         QStringLiteral("w")),
                                            cb)));
     STORE_OK(CALL(PushReport, s->getReport(nsp, shortLived->id, true, cb)));
-    auto list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    auto list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QCOMPARE(list->size(), 1);
 
@@ -1006,7 +1019,7 @@ void TstStore::ttlExpiry()
     STORE_ERR(CALL(AckOutcome, s->recordAck(nsp, shortLived->id, a1, cb)), ErrorCode::NotFound);
     STORE_ERR(CALL(QList<ClientInfo>, s->pendingRecipients(nsp, shortLived->id, cb)),
               ErrorCode::NotFound);
-    list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QVERIFY(list->isEmpty());
     auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, 1 << 20, cb));
@@ -1182,7 +1195,7 @@ void TstStore::legacyClients()
     auto members = CALL(QStringList, s->roomMembers(nsp, QStringLiteral("r"), std::nullopt, cb));
     STORE_OK(members);
     QCOMPARE(members.value(), QStringList{newC});
-    auto list = CALL(QList<PushMessage>, s->offlineMessages(oldC, cb));
+    auto list = CALL(QList<PushMessage>, s->offlineMessages(oldC, kAllBytes, cb));
     STORE_OK(list);
     QVERIFY(list->isEmpty());
     auto count = CALL(qint64, s->countClients(nsp, cb));
@@ -1224,7 +1237,7 @@ void TstStore::deleteNamespaceData()
     auto members = CALL(QStringList, s->roomMembers(nsp, QStringLiteral("r"), std::nullopt, cb));
     STORE_OK(members);
     QVERIFY(members->isEmpty());
-    auto offline = CALL(QList<PushMessage>, s->offlineMessages(c, cb));
+    auto offline = CALL(QList<PushMessage>, s->offlineMessages(c, kAllBytes, cb));
     STORE_OK(offline);
     QVERIFY(offline->isEmpty());
     auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 10, 1 << 20, cb));
