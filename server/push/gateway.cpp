@@ -568,8 +568,11 @@ void ClientGateway::onInfo(sio::Socket *socket, sio::Payload &payload, sio::Ack 
 
     store::ClientPatch patch;
     bool writes = false;
-    if (auto err = parseClientPatch(o, patch, &writes, m_settings->infoFieldMaxLength))
+    if (auto err = parseClientPatch(o, patch, &writes, m_settings->infoFieldMaxLength)) {
+        if (patchTooLong(o, m_settings->infoFieldMaxLength))
+            tooMany("info_field_max_length", QStringLiteral("info of %1").arg(cc.clientId));
         return ack({statusReply(400, *err)});
+    }
 
     if (!writes) {
         m_store->getClient(target, [ack](store::Result<store::ClientInfo> r) mutable {

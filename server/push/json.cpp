@@ -160,6 +160,14 @@ std::optional<QString> mergeApnsEntry(store::ApnsEntry &e, const QJsonObject &o)
 }
 } // namespace
 
+bool patchTooLong(const QJsonObject &fields, int maxLength)
+{
+    for (const char *name : {"device_token", "mobile", "system"})
+        if (fields.value(QLatin1String(name)).toString().size() > maxLength)
+            return true;
+    return false;
+}
+
 std::optional<QString> parseClientPatch(const QJsonObject &fields, store::ClientPatch &patch,
                                         bool *writes, int maxLength)
 {

@@ -34,6 +34,8 @@ QJsonObject pushDataObject(const QByteArray &json);
 // a string longer than `maxLength` characters (info_field_max_length).
 std::optional<QString> parseClientPatch(const QJsonObject &fields, store::ClientPatch &patch,
                                         bool *writes, int maxLength);
+// True when one of those string fields is longer than `maxLength`.
+bool patchTooLong(const QJsonObject &fields, int maxLength);
 
 // Merges a partial namespace save (SPEC §10: absent fields keep their
 // values; apns_list entries merged by name, `del: true` removes one) into

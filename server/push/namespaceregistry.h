@@ -4,6 +4,7 @@
 // through the cluster bus (applyRemote).
 #pragma once
 
+#include "shared/limits.h"
 #include "store/store.h"
 
 #include <QHash>
@@ -49,6 +50,7 @@ private:
     store::Store *m_store;
     QHash<QString, store::NamespaceRecord> m_namespaces;
     int m_apnsListMaxEntries = 32;
+    LogGate m_limitLog;
 };
 
 } // namespace qpush::push
