@@ -93,6 +93,14 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     s.clientPushIntervalSeconds = m_config.client_push_interval;
     s.apnsAlert = m_config.apns_aps_alert;
     s.apnsPayloadSize = m_config.apns_payload_size;
+
+    s.maxRoomsPerMessage = m_config.max_rooms_per_message;
+    s.maxRoomsPerClient = m_config.max_rooms_per_client;
+    s.infoFieldMaxLength = m_config.info_field_max_length;
+    s.syncMaxMessages = m_config.sync_max_messages;
+    s.syncMaxBytes = m_config.sync_max_bytes;
+    s.clientEventRate = m_config.client_event_rate;
+    s.apnsListMaxEntries = m_config.apns_list_max_entries;
     s.system = QHostInfo::localHostName();
     if (s.system.isEmpty())
         s.system = QStringLiteral("qpush");
@@ -120,6 +128,7 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     }
     m_webhooks = std::make_unique<callbacks::Webhooks>(m_config.callback_timeout);
     m_registry = std::make_unique<push::NamespaceRegistry>(m_store.get());
+    m_registry->setApnsListMaxEntries(m_config.apns_list_max_entries);
     m_gateway = std::make_unique<push::ClientGateway>(m_io.get(), m_registry.get(), m_store.get(),
                                                       m_webhooks.get(), m_settings.get());
     m_pipeline = std::make_unique<push::PushPipeline>(m_store.get(), m_registry.get(),
@@ -140,6 +149,9 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     m_restApi = std::make_unique<api::RestApi>(m_router.get(), m_registry.get(), m_gateway.get(),
                                                m_pipeline.get(), m_store.get(), m_settings.get(),
                                                m_config.admin_name, m_adminPassword);
+    m_restApi->setAuthThrottle(m_config.auth_failure_limit,
+                               qint64(m_config.auth_failure_window) * 1000);
+    m_router->setCorsPolicy(api::CorsPolicy(m_config.cors_origins));
 
     auto routeApi = [this](net::Responder responder, http::Request &request) {
         m_router->handle(std::move(responder), request);

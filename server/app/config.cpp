@@ -81,6 +81,16 @@ const std::vector<KeyDef> &keyDefs()
         {"client_legacy_expire", &Config::client_legacy_expire, 1, kIntMax},
         {"client_push_interval", &Config::client_push_interval, 0, kIntMax},
         {"callback_timeout", &Config::callback_timeout, 1, kIntMax},
+        {"max_rooms_per_message", &Config::max_rooms_per_message, 1, kIntMax},
+        {"max_rooms_per_client", &Config::max_rooms_per_client, 1, kIntMax},
+        {"info_field_max_length", &Config::info_field_max_length, 1, kIntMax},
+        {"sync_max_messages", &Config::sync_max_messages, 1, kIntMax},
+        {"sync_max_bytes", &Config::sync_max_bytes, 1, kInt64Max},
+        {"client_event_rate", &Config::client_event_rate, 0, kIntMax},
+        {"apns_list_max_entries", &Config::apns_list_max_entries, 1, kIntMax},
+        {"auth_failure_limit", &Config::auth_failure_limit, 0, kIntMax},
+        {"auth_failure_window", &Config::auth_failure_window, 1, kIntMax},
+        {"cors_origins", &Config::cors_origins},
         {"apns_aps_alert", &Config::apns_aps_alert},
         {"apns_payload_size", &Config::apns_payload_size, 1, kIntMax},
         {"apns_host_dev", &Config::apns_host_dev},
@@ -216,6 +226,18 @@ QStringList toList(const RawValue &v)
 // Checks that only concern one key's own value; `error` gets the problem.
 bool checkValue(const QString &key, Config &c, QString *error)
 {
+    if (key == u"cors_origins"_s) {
+        // Exact origins only: a wildcard would hand every web site the
+        // browser's cached credentials.
+        static const QRegularExpression origin(u"^https?://[^/?#*\\s]+$"_s);
+        for (const QString &o : std::as_const(c.cors_origins)) {
+            if (!origin.match(o).hasMatch()) {
+                *error = u"not an origin: "_s + quoted(o) +
+                         u" (expected scheme://host[:port], e.g. https://console.example.com)"_s;
+                return false;
+            }
+        }
+    }
     if (key == u"transports"_s) {
         QStringList unique;
         for (const QString &t : std::as_const(c.transports)) {

@@ -377,13 +377,14 @@ void RedisStore::pendingRecipients(const QString &nsp, qint64 id, Callback<QList
 }
 
 void RedisStore::roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
-                          int limit, Callback<SyncResult> done)
+                          int limit, qint64 maxBytes, Callback<SyncResult> done)
 {
     const QByteArray r = room.toUtf8();
     m_client->eval(
         m_scripts.sync, {key(nsp, "rn:" + r), key(nsp, "rm:" + r)},
         {base(nsp), QByteArray::number(clientNum),
-         fetch ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), QByteArray::number(limit)},
+         fetch ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), QByteArray::number(limit),
+         QByteArray::number(maxBytes)},
         handle(std::move(done), [](const RedisValue &v) -> Result<SyncResult> {
             auto arr = redisArray(v);
             if (!arr)
@@ -438,7 +439,8 @@ void RedisStore::addOfflineEntries(const QString &nsp, qint64 id, const QStringL
                    }));
 }
 
-void RedisStore::offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done)
+void RedisStore::offlineMessages(const QString &clientId, qint64 maxBytes,
+                                 Callback<QList<PushMessage>> done)
 {
     auto p = parseClientId(clientId);
     if (!p) {
@@ -446,7 +448,8 @@ void RedisStore::offlineMessages(const QString &clientId, Callback<QList<PushMes
         return;
     }
     m_client->eval(
-        m_scripts.offline, {key(p->nsp, "o:" + clientId.toUtf8())}, {base(p->nsp)},
+        m_scripts.offline, {key(p->nsp, "o:" + clientId.toUtf8())},
+        {base(p->nsp), QByteArray::number(maxBytes)},
         handle(std::move(done), [](const RedisValue &v) { return messagesFromArray(v); }));
 }
 

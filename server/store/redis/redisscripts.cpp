@@ -345,17 +345,22 @@ end
 return ids
 )lua";
 
-// KEYS: rn:<room> rm:<room>   ARGV: base clientNum fetch limit
+// KEYS: rn:<room> rm:<room>   ARGV: base clientNum fetch limit maxBytes
 const char kSync[] = R"lua(
 local serverNum = tonumber(redis.call('GET', KEYS[1]) or '0')
 local out = {}
-local clientNum, limit = tonumber(ARGV[2]), tonumber(ARGV[4])
+local clientNum, limit, maxBytes = tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local bytes = 0
 if ARGV[3] == '1' and clientNum < serverNum and limit > 0 then
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], math.max(clientNum, 0), '+inf')) do
     local h = redis.call('HGETALL', ARGV[1] .. 'm:' .. id)
     if #h == 0 then
       redis.call('ZREM', KEYS[2], id)
     else
+      for i = 1, #h, 2 do
+        if h[i] == 'data' then bytes = bytes + #h[i + 1] end
+      end
+      if #out > 0 and bytes > maxBytes then break end
       out[#out + 1] = h
       if #out >= limit then break end
     end
@@ -373,12 +378,21 @@ for i = 4, #ARGV do addOffline(ARGV[1], ARGV[i], tonumber(ARGV[2]), expireAt, to
 return 1
 )lua";
 
-// KEYS: o:<cid>   ARGV: base
+// KEYS: o:<cid>   ARGV: base maxBytes
 const char kOffline[] = R"lua(
 local out = {}
+local bytes, maxBytes = 0, tonumber(ARGV[2])
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local h = redis.call('HGETALL', ARGV[1] .. 'm:' .. id)
-  if #h == 0 then redis.call('ZREM', KEYS[1], id) else out[#out + 1] = h end
+  if #h == 0 then
+    redis.call('ZREM', KEYS[1], id)
+  else
+    for i = 1, #h, 2 do
+      if h[i] == 'data' then bytes = bytes + #h[i + 1] end
+    end
+    if #out > 0 and bytes > maxBytes then break end
+    out[#out + 1] = h
+  end
 end
 return out
 )lua";

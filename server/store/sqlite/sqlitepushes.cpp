@@ -411,10 +411,10 @@ void SqliteStore::pendingRecipients(const QString &nsp, qint64 id, Callback<QLis
 }
 
 void SqliteStore::roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
-                           int limit, Callback<SyncResult> done)
+                           int limit, qint64 maxBytes, Callback<SyncResult> done)
 {
     submit<SyncResult>(
-        [nsp, room, clientNum, fetch, limit](SqliteDb &db) -> Result<SyncResult> {
+        [nsp, room, clientNum, fetch, limit, maxBytes](SqliteDb &db) -> Result<SyncResult> {
             SyncResult r;
             QSqlQuery &q = db.prepare(
                 QStringLiteral("SELECT server_num FROM room_counters WHERE nsp = ? AND room = ?"));
@@ -436,8 +436,14 @@ void SqliteStore::roomSync(const QString &nsp, const QString &room, qint64 clien
             m.addBindValue(limit);
             if (auto e = db.exec(m))
                 return *e;
-            while (m.next())
-                r.messages.append(readMessage(m));
+            qint64 bytes = 0;
+            while (m.next()) {
+                PushMessage message = readMessage(m);
+                bytes += message.pushData.size();
+                if (!r.messages.isEmpty() && bytes > maxBytes)
+                    break;
+                r.messages.append(std::move(message));
+            }
             return r;
         },
         std::move(done));
@@ -485,10 +491,11 @@ void SqliteStore::addOfflineEntries(const QString &nsp, qint64 id, const QString
         std::move(done));
 }
 
-void SqliteStore::offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done)
+void SqliteStore::offlineMessages(const QString &clientId, qint64 maxBytes,
+                                  Callback<QList<PushMessage>> done)
 {
     submit<QList<PushMessage>>(
-        [clientId](SqliteDb &db) -> Result<QList<PushMessage>> {
+        [clientId, maxBytes](SqliteDb &db) -> Result<QList<PushMessage>> {
             QSqlQuery &q = db.prepare(
                 QStringLiteral("SELECT m.id, m.nsp, m.room, m.push_data, m.send_date, "
                                "m.server_num, m.leave_message, m.apns_name,"
@@ -500,8 +507,14 @@ void SqliteStore::offlineMessages(const QString &clientId, Callback<QList<PushMe
             if (auto e = db.exec(q))
                 return *e;
             QList<PushMessage> out;
-            while (q.next())
-                out.append(readMessage(q));
+            qint64 bytes = 0;
+            while (q.next()) {
+                PushMessage message = readMessage(q);
+                bytes += message.pushData.size();
+                if (!out.isEmpty() && bytes > maxBytes)
+                    break;
+                out.append(std::move(message));
+            }
             return out;
         },
         std::move(done));

@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QMutexLocker>
 #include <QSqlError>
@@ -266,9 +267,25 @@ Result<Done> SqliteWorker::openDatabase()
     if (fi.exists() && !fi.isFile())
         return Error{ErrorCode::Unavailable,
                      QStringLiteral("sqlite store path is not a file: ") + m_options.path};
-    if (!QDir().mkpath(fi.absolutePath()))
-        return Error{ErrorCode::Unavailable,
-                     QStringLiteral("cannot create data dir ") + fi.absolutePath()};
+    // The store holds namespace passwords and client data: a directory we
+    // create is 0700, the database file 0600 (SQLite gives its -wal and
+    // -shm files the database file's mode).
+    constexpr QFileDevice::Permissions kOwnerFile =
+        QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+    if (!QFileInfo(fi.absolutePath()).isDir()) {
+        if (!QDir().mkpath(fi.absolutePath()))
+            return Error{ErrorCode::Unavailable,
+                         QStringLiteral("cannot create data dir ") + fi.absolutePath()};
+        QFile::setPermissions(fi.absolutePath(), kOwnerFile | QFileDevice::ExeOwner);
+    }
+    if (!fi.exists()) {
+        QFile create(m_options.path);
+        if (create.open(QIODevice::WriteOnly | QIODevice::NewOnly, kOwnerFile))
+            create.close();
+    } else if (fi.permissions() & (QFileDevice::ReadGroup | QFileDevice::WriteGroup |
+                                   QFileDevice::ReadOther | QFileDevice::WriteOther)) {
+        QFile::setPermissions(m_options.path, kOwnerFile);
+    }
 
     QSqlDatabase qdb = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     qdb.setDatabaseName(m_options.path);
