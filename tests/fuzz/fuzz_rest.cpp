@@ -11,7 +11,9 @@
 
 #include "api/basicauth.h"
 #include "net/httpmessage.h"
+#include "push/apnscert.h"
 #include "push/json.h"
+#include "push/settings.h"
 #include "shared/namerules.h"
 #include "store/types.h"
 
@@ -46,7 +48,8 @@ void body(const NameRules &rules, QByteArrayView bytes)
 
     store::ClientPatch patch;
     bool writes = false;
-    const auto patchError = push::parseClientPatch(fields, patch, &writes);
+    const auto patchError =
+        push::parseClientPatch(fields, patch, &writes, push::Settings{}.infoFieldMaxLength);
     FUZZ_CHECK(!patchError || !patchError->isEmpty());
 
     store::NamespaceRecord ns;
@@ -55,10 +58,11 @@ void body(const NameRules &rules, QByteArrayView bytes)
     existing.name = QStringLiteral("app");
     existing.apnsEnv = QStringLiteral("dev");
     ns.apnsList.append(existing);
-    const auto mergeError = push::mergeNamespace(ns, fields);
+    const auto mergeError = push::mergeNamespace(ns, fields, push::Settings{}.apnsListMaxEntries);
     if (!mergeError) {
         // What the namespace endpoints answer with; it parses back.
-        const QJsonObject shown = push::namespaceToJson(ns);
+        push::CertSummaryCache certs;
+        const QJsonObject shown = push::namespaceToJson(ns, certs);
         FUZZ_CHECK(shown.value(QStringLiteral("key")).toString() == ns.key);
         for (const store::ApnsEntry &e : std::as_const(ns.apnsList))
             FUZZ_CHECK(!e.name.isEmpty());

@@ -1,6 +1,7 @@
 // The REST field parsers of the domain (push/json.h): partial namespace saves
 // and client patches, with the inputs fuzzing found (tests/fuzz/regressions/rest/).
 #include "push/json.h"
+#include "push/settings.h"
 
 #include <QJsonDocument>
 #include <QTest>
@@ -47,7 +48,7 @@ void TestPushJson::apnsExpiration()
     QVERIFY(!fields.isEmpty());
     store::NamespaceRecord ns;
     ns.key = QStringLiteral("/demo");
-    const auto error = push::mergeNamespace(ns, fields);
+    const auto error = push::mergeNamespace(ns, fields, push::Settings{}.apnsListMaxEntries);
     QCOMPARE(!error.has_value(), ok);
     if (!ok) {
         QVERIFY(error->contains(QLatin1String("apns_expiration")));
@@ -80,8 +81,8 @@ void TestPushJson::clientPatch()
 
     store::ClientPatch patch;
     bool wrote = false;
-    const auto error =
-        push::parseClientPatch(QJsonDocument::fromJson(body).object(), patch, &wrote);
+    const auto error = push::parseClientPatch(QJsonDocument::fromJson(body).object(), patch, &wrote,
+                                              push::Settings{}.infoFieldMaxLength);
     QCOMPARE(!error.has_value(), ok);
     if (ok)
         QCOMPARE(wrote, writes);
