@@ -14,6 +14,8 @@ PACKAGES=(
   redis-server redis-tools
   curl
   gnuplot-nox
+  qt6-charts-dev libqt6opengl6-dev qtkeychain-qt6-dev qt6-svg-dev libqt6svg6 openssl
+  xvfb xauth
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
