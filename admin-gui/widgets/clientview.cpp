@@ -44,7 +44,10 @@ ClientView::ClientView(ApiClient *api, QWidget *parent) : QWidget(parent), m_api
     clientForm->addRow(m_info);
     clientForm->addRow(tr("&Device token:"), m_deviceToken);
     clientForm->addRow(QString(), m_leaveMessage);
-    clientForm->addRow(QString(), m_save);
+    auto *saveRow = new QHBoxLayout;
+    saveRow->addWidget(m_save);
+    saveRow->addStretch();
+    clientForm->addRow(QString(), saveRow);
 
     m_room = new QLineEdit(this);
     m_room->setObjectName(QStringLiteral("roomSwitchRoom"));

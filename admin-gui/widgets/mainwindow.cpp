@@ -24,6 +24,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
@@ -206,13 +207,13 @@ void MainWindow::buildLayout()
     m_list->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_list->setSelectionMode(QAbstractItemView::SingleSelection);
     m_list->verticalHeader()->hide();
-    m_list->horizontalHeader()->setSectionResizeMode(NamespaceListModel::Name,
-                                                     QHeaderView::Stretch);
+    m_list->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_list->setWordWrap(false);
     m_list->setAlternatingRowColors(true);
     m_list->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_previous = new QPushButton(QIcon::fromTheme(QStringLiteral("go-previous")), QString(), this);
+    m_previous = new QPushButton(style()->standardIcon(QStyle::SP_ArrowLeft), QString(), this);
     m_previous->setToolTip(tr("Previous page"));
-    m_next = new QPushButton(QIcon::fromTheme(QStringLiteral("go-next")), QString(), this);
+    m_next = new QPushButton(style()->standardIcon(QStyle::SP_ArrowRight), QString(), this);
     m_next->setToolTip(tr("Next page"));
     m_pageLabel = new QLabel(this);
     auto *paging = new QHBoxLayout;
@@ -255,6 +256,7 @@ void MainWindow::buildLayout()
     m_split->addWidget(right);
     m_split->setStretchFactor(0, 2);
     m_split->setStretchFactor(1, 5);
+    m_split->setSizes({440, 840});
     setCentralWidget(m_split);
 
     auto *filterTimer = new QTimer(this);

@@ -121,6 +121,7 @@ void NamespaceEditor::showNamespace(const NamespaceInfo &ns)
     m_apnsDeleted.clear();
     m_key->setText(ns.key);
     m_key->setReadOnly(true);
+    m_key->setClearButtonEnabled(false);
     m_name->setText(ns.name);
     m_password->clear();
     m_password->setPlaceholderText(ns.hasAuthPasswd
@@ -144,6 +145,7 @@ void NamespaceEditor::startNew()
     showNamespace(blank);
     m_new = true;
     m_key->setReadOnly(false);
+    m_key->setClearButtonEnabled(true);
     m_key->setFocus();
     m_info->setText(tr("A new namespace starts online."));
     m_password->setPlaceholderText(tr("the password applications use for the REST API"));

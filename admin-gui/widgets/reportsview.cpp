@@ -47,6 +47,7 @@ ReportsView::ReportsView(ApiClient *api, QWidget *parent)
     m_table->verticalHeader()->hide();
     m_table->setAlternatingRowColors(true);
     m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false);
 
     m_detail = new QLabel(this);
     m_detail->setObjectName(QStringLiteral("reportDetail"));
@@ -62,7 +63,11 @@ ReportsView::ReportsView(ApiClient *api, QWidget *parent)
     m_ackTable->setObjectName(QStringLiteral("ackTable"));
     m_ackTable->setModel(m_acks);
     m_ackTable->verticalHeader()->hide();
-    m_ackTable->horizontalHeader()->setStretchLastSection(true);
+    m_ackTable->horizontalHeader()->setSectionResizeMode(AckDetailModel::ClientId,
+                                                         QHeaderView::Stretch);
+    m_ackTable->horizontalHeader()->setSectionResizeMode(AckDetailModel::Platform,
+                                                         QHeaderView::ResizeToContents);
+    m_ackTable->setWordWrap(false);
     auto *detailBox = new QGroupBox(tr("Push"), this);
     auto *detailLayout = new QVBoxLayout(detailBox);
     detailLayout->addWidget(m_detail);
@@ -116,6 +121,7 @@ void ReportsView::updatePaging()
     m_previous->setEnabled(m_model->page() > 1);
     m_next->setEnabled(m_model->mayHaveMore());
     m_pageLabel->setText(tr("page %1").arg(m_model->page()));
+    m_table->resizeColumnsToContents();
     if (m_shown.id) {
         const int row = m_model->rowOfId(m_shown.id);
         if (row >= 0)
@@ -143,6 +149,9 @@ void ReportsView::openReport(qint64 id)
             return;
         }
         showDetail(PushReport::fromJson(r.object()));
+        const int row = m_model->rowOfId(id);
+        if (row >= 0 && m_table->currentIndex().row() != row)
+            m_table->selectRow(row);
         Q_EMIT reportShown(id);
     });
     if (m_model->rowOfId(id) < 0)
