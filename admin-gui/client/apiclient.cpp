@@ -280,12 +280,25 @@ ApiCall *ApiClient::clearLegacyClients(const QString &key)
 
 ApiCall *ApiClient::saveNamespace(const NamespaceChanges &changes)
 {
-    if (m_session.isAdmin())
-        return send("POST", QStringLiteral("/api/admin/namespace/save"), {}, changes.toJson(),
-                    adminCredentials());
-    QJsonObject body = changes.toJson();
-    body.remove(QStringLiteral("key"));
-    return authCall("POST", m_session.user, QStringLiteral("/api/auth/namespace/save"), {}, body);
+    if (!m_session.isAdmin()) {
+        QJsonObject body = changes.toJson();
+        body.remove(QStringLiteral("key"));
+        return authCall("POST", m_session.user, QStringLiteral("/api/auth/namespace/save"), {},
+                        body);
+    }
+    ApiCall *call = send("POST", QStringLiteral("/api/admin/namespace/save"), {}, changes.toJson(),
+                         adminCredentials());
+    if (changes.authPasswd) {
+        // The password the admin just set opens the namespace's own views
+        // (servers with write-only secrets never return it). Connected
+        // before any caller, so it is known when their handlers run.
+        connect(call, &ApiCall::finished, this,
+                [this, key = changes.key, password = *changes.authPasswd](const ApiReply &r) {
+                    if (r.ok())
+                        m_namespacePasswords.insert(key, password);
+                });
+    }
+    return call;
 }
 
 ApiCall *ApiClient::getNamespace(const QString &key)

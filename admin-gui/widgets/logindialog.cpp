@@ -175,10 +175,16 @@ void LoginDialog::connectToServer()
             return;
         }
         const bool remember = m_remember->isChecked();
-        m_settings->addRecentServer({s.server, s.role, s.user, remember});
+        const RecentServer entry{s.server, s.role, s.user, remember};
+        bool wasStored = false;
+        for (const RecentServer &r : m_settings->recentServers())
+            wasStored |= r == entry && r.passwordInKeychain;
+        m_settings->addRecentServer(entry);
+        // The keychain is touched only when the user asked for it, or to
+        // remove what an earlier "remember" stored.
         if (remember)
             m_keychain->store(s.identity(), s.password, [](const QString &) {});
-        else
+        else if (wasStored)
             m_keychain->remove(s.identity(), [](const QString &) {});
         accept();
     });

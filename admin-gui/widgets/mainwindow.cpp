@@ -21,6 +21,7 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QSplitter>
 #include <QStatusBar>
@@ -428,10 +429,19 @@ void MainWindow::destructive(const QString &title, const QString &text, const QS
     if (!m_prompts.confirm(this, title, text, confirm))
         return;
     const QString key = m_current.key;
-    QApplication::setOverrideCursor(Qt::BusyCursor);
     m_call = call();
-    m_call->then(this, [this, key, doneText, removesNamespace, title](const ApiReply &r) {
-        QApplication::restoreOverrideCursor();
+    // Deleting a large namespace takes a while: progress, and a way out.
+    auto *progress = new QProgressDialog(title + QStringLiteral("…"), tr("Cancel"), 0, 0, this);
+    progress->setAttribute(Qt::WA_DeleteOnClose);
+    progress->setWindowModality(Qt::WindowModal);
+    progress->setMinimumDuration(400);
+    connect(progress, &QProgressDialog::canceled, m_call, &ApiCall::abort);
+    m_call->then(this, [this, key, doneText, removesNamespace, title,
+                        progress = QPointer<QProgressDialog>(progress)](const ApiReply &r) {
+        if (progress)
+            progress->close();
+        if (!r.ok() && r.error->cancelled)
+            return status(tr("%1: cancelled (the server may still finish it).").arg(title));
         if (!r.ok())
             return apiFailed(title, *r.error, true);
         QString message = doneText;

@@ -193,6 +193,21 @@ private Q_SLOTS:
         const ApiReply ok = wait(api.messageStats(QStringLiteral("/alpha")));
         QVERIFY(ok.ok());
         QCOMPARE(MessageStats::fromJson(ok.object()).minute, 0);
+
+        // A password the admin sets is used for the namespace's own views.
+        ApiClient setter(&m_trust);
+        setter.setSession(adminSession());
+        NamespaceChanges c;
+        c.key = QStringLiteral("/alpha");
+        c.authPasswd = QStringLiteral("pa2");
+        QVERIFY(wait(setter.saveNamespace(c)).ok());
+        QVERIFY(setter.hasNamespacePassword(QStringLiteral("/alpha")));
+        QVERIFY(wait(setter.messageStats(QStringLiteral("/alpha"))).ok());
+        // The old password no longer works.
+        const ApiReply stale = wait(api.messageStats(QStringLiteral("/alpha")));
+        QCOMPARE(stale.error ? stale.error->httpStatus : 0, 401);
+        c.authPasswd = QStringLiteral("pa");
+        QVERIFY(wait(setter.saveNamespace(c)).ok());
     }
 
     void namespaceSession()
