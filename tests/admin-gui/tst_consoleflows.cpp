@@ -6,6 +6,7 @@
 #include "apiclient.h"
 #include "apnsentrydialog.h"
 #include "certificatetrust.h"
+#include "clientview.h"
 #include "consolesettings.h"
 #include "credentialstore.h"
 #include "dashboardview.h"
@@ -363,6 +364,40 @@ private Q_SLOTS:
                     ->text()
                     .contains(QStringLiteral("Acknowledged: <b>1</b>")));
         QTRY_VERIFY_WITH_TIMEOUT(reports->model()->rowOfId(m_pushId) >= 0, 10000);
+    }
+
+    void clientLookupAndSwitches()
+    {
+        QVERIFY(m_client);
+        m_window->tabs()->setCurrentIndex(MainWindow::ClientsTab);
+        ClientView *view = m_window->clients();
+        auto *id = child<QLineEdit>(view, "clientId");
+        id->clear();
+        QTest::keyClicks(id, QStringLiteral("/flow#u1#web-d1"));
+        QTest::keyClick(id, Qt::Key_Return);
+        QTRY_COMPARE_WITH_TIMEOUT(view->shown().id, QStringLiteral("/flow#u1#web-d1"), 10000);
+        QCOMPARE(view->shown().userid, QStringLiteral("u1"));
+        QVERIFY(view->shown().leaveMessage);
+
+        auto *token = child<QLineEdit>(view, "clientDeviceToken");
+        token->clear();
+        QTest::keyClicks(token, QStringLiteral("feedbeef"));
+        QTest::mouseClick(child<QPushButton>(view, "saveClient"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(view->shown().deviceToken, QStringLiteral("feedbeef"), 10000);
+
+        // Room switches: every client of "news" stops APNs for "sports" and
+        // stops keeping offline messages.
+        QTest::keyClicks(child<QLineEdit>(view, "roomSwitchRoom"), QStringLiteral("news"));
+        QTest::keyClicks(child<QLineEdit>(view, "roomSwitchDnd"),
+                         QStringLiteral("sports, weather"));
+        QTest::mouseClick(child<QPushButton>(view, "roomDndAdd"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            view->shown().noSendApns,
+            (QStringList{QStringLiteral("sports"), QStringLiteral("weather")}), 10000);
+        QTest::mouseClick(child<QPushButton>(view, "roomLeaveOff"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!view->shown().leaveMessage, 10000);
+        QTest::mouseClick(child<QPushButton>(view, "roomDndRemove"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(view->shown().noSendApns.isEmpty(), 10000);
     }
 
     void offlineAndDelete()
