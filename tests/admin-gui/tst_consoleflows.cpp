@@ -37,6 +37,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -435,6 +436,50 @@ private Q_SLOTS:
         QVERIFY(m_window->currentKey().isEmpty());
         const NamespaceInfo gone = serverNamespace(QStringLiteral("/flow"));
         QVERIFY(gone.key.isEmpty());
+    }
+
+    // Logged in with one namespace's credentials: that namespace only.
+    void namespaceSession()
+    {
+        NamespaceChanges c;
+        c.key = QStringLiteral("/solo");
+        c.name = QStringLiteral("Solo");
+        c.authPasswd = QStringLiteral("solo-pass");
+        std::optional<ApiReply> saved;
+        QObject ctx;
+        m_api->saveNamespace(c)->then(&ctx, [&](const ApiReply &r) { saved = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(saved.has_value(), 10000);
+        QVERIFY(saved->ok());
+
+        ApiClient api(&m_trust);
+        CredentialStore keychain;
+        LoginDialog login(&api, m_settings.get(), &keychain);
+        login.setServer(m_server.apiUrl().toString());
+        login.setCredentials(Session::Role::Namespace, QStringLiteral("solo"),
+                             QStringLiteral("solo-pass"));
+        login.connectToServer();
+        QTRY_COMPARE_WITH_TIMEOUT(login.result(), int(QDialog::Accepted), 10000);
+        QCOMPARE(api.session().user, QStringLiteral("/solo")); // the slash is added
+        QVERIFY(!api.session().isAdmin());
+
+        MainWindow window(&api, m_settings.get(), testPrompts());
+        window.show();
+        window.start();
+        QTRY_COMPARE_WITH_TIMEOUT(window.currentKey(), QStringLiteral("/solo"), 10000);
+        QCOMPARE(window.currentNamespace().name, QStringLiteral("Solo"));
+        QVERIFY(!child<QTableView>(&window, "namespaceList")->isVisible());
+        for (const char *name : {"newNamespace", "delete", "flush", "clearRealtime"})
+            QVERIFY2(!window.action(name)->isVisible(), name);
+        QVERIFY(window.tabs()->isTabEnabled(MainWindow::ReportsTab));
+        QVERIFY(window.tabs()->isTabEnabled(MainWindow::PushTab));
+        // Its own settings can be saved.
+        QLineEdit *name = child<QLineEdit>(window.editor(), "nsName");
+        name->clear();
+        QTest::keyClicks(name, QStringLiteral("Solo renamed"));
+        window.action("saveNamespace")->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(serverNamespace(QStringLiteral("/solo")).name,
+                                  QStringLiteral("Solo renamed"), 10000);
+        QVERIFY(m_textQuestions.filter(QStringLiteral("Namespace password")).isEmpty());
     }
 
     void layoutRemembered()
