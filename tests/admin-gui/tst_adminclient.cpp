@@ -6,6 +6,7 @@
 #include "consolesettings.h"
 #include "dashboardfeed.h"
 #include "namespacemodel.h"
+#include "opensslfiles.h"
 #include "reportmodel.h"
 #include "roommodel.h"
 #include "serverprocess.h"
@@ -448,11 +449,15 @@ private Q_SLOTS:
     void certificateTrust()
     {
         QTemporaryDir dir;
-        // Any certificate will do: the decision is keyed by its digest.
-        const QList<QSslCertificate> certs =
-            QSslCertificate::fromPath(QStringLiteral("/etc/ssl/certs/*.pem"), QSsl::Pem,
-                                      QSslCertificate::PatternSyntax::Wildcard);
-        QVERIFY(certs.size() >= 2);
+        // Two self-signed certificates: the decision is keyed by the digest.
+        const auto a =
+            makePushCertificate(dir.path(), QStringLiteral("a.example"), QStringLiteral("a"));
+        const auto b =
+            makePushCertificate(dir.path(), QStringLiteral("b.example"), QStringLiteral("b"));
+        QVERIFY(a.ok && b.ok);
+        const QList<QSslCertificate> certs{QSslCertificate(readAll(a.certPem)),
+                                           QSslCertificate(readAll(b.certPem))};
+        QVERIFY(!certs.at(0).isNull() && !certs.at(1).isNull());
         const QList<QSslError> errors{QSslError(QSslError::SelfSignedCertificate, certs.at(0))};
         const QList<QSslError> other{QSslError(QSslError::SelfSignedCertificate, certs.at(1))};
         CertificateTrust trust;
