@@ -149,6 +149,12 @@ ApiCall *ApiClient::send(const QByteArray &method, const QString &path, const QU
     call->m_reply = reply;
     const QString what = QString::fromLatin1(method) + QLatin1Char(' ') + path;
     connect(reply, &QNetworkReply::downloadProgress, call, &ApiCall::progress);
+    connect(reply, &QNetworkReply::downloadProgress, call, [call, reply](qint64 received) {
+        if (received > MaxReplyBytes && !call->m_tooLarge) {
+            call->m_tooLarge = true;
+            reply->abort();
+        }
+    });
     connect(reply, &QNetworkReply::sslErrors, reply, [this, reply](const QList<QSslError> &errors) {
         const QUrl u = reply->url();
         const QString server = u.host() + QLatin1Char(':') + QString::number(u.port(443));
@@ -166,6 +172,17 @@ void ApiClient::handleFinished(ApiCall *call, QNetworkReply *reply, const QStrin
     const QByteArray server = reply->rawHeader("Server");
     if (!server.isEmpty())
         m_serverSoftware = QString::fromUtf8(server);
+    if (call->m_tooLarge) {
+        ApiReply out;
+        out.error = ApiError{0,
+                             QStringLiteral("The server's answer is too large (over %1 MB).")
+                                 .arg(MaxReplyBytes / (1024 * 1024)),
+                             what,
+                             false,
+                             false,
+                             {}};
+        return call->finish(out);
+    }
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QByteArray bytes = reply->isOpen() ? reply->readAll() : QByteArray();
     ApiReply out;

@@ -73,6 +73,7 @@ private:
     void finish(const ApiReply &reply);
     QPointer<QNetworkReply> m_reply;
     bool m_finished = false;
+    bool m_tooLarge = false;
 };
 
 class ApiClient : public QObject
@@ -123,6 +124,8 @@ public:
 
     // Plain words for an HTTP status.
     static QString statusWords(int status);
+    // Answers above this size are cut off (a hostile or broken server).
+    static constexpr qint64 MaxReplyBytes = 64 * 1024 * 1024;
 
 private:
     struct Credentials
