@@ -17,6 +17,8 @@ PACKAGES=(
   dpkg-dev debootstrap lintian systemd rpm xz-utils
   clang libfuzzer-14-dev libclang-rt-14-dev
   gnuplot-nox
+  qt6-charts-dev libqt6opengl6-dev qtkeychain-qt6-dev qt6-svg-dev libqt6svg6 openssl
+  xvfb xauth
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
