@@ -26,6 +26,9 @@ struct ServerOptions
     bool allowWebSocket = true;
     int upgradeTimeoutMs = 10000;
     int openPacketDelayMs = 0; // delay of the open packet on a fresh websocket
+    // Bytes of packets a polling session may hold for its next poll; a
+    // client that stops polling (or only POSTs pings, v3) is closed past it.
+    qint64 maxQueuedBytes = 4 << 20;
 };
 
 // Engine.IO error codes (the same numbers in v3 and v4 servers).

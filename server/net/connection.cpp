@@ -1,6 +1,7 @@
 #include "connection.h"
 
 #include "logging.h"
+#include "logthrottle.h"
 
 #include <QSocketNotifier>
 
@@ -86,7 +87,7 @@ void Connection::armIdle()
 
 void Connection::onReadable()
 {
-    if (m_finished)
+    if (m_finished || m_closeQueued)
         return;
     static thread_local char chunk[kReadChunk];
     // Read what is there now; bounded so one busy peer cannot starve others.
@@ -270,15 +271,22 @@ void Connection::processWebSocketInput()
 
 void Connection::writeRaw(const QByteArray &bytes)
 {
-    if (m_finished || m_lingering || bytes.isEmpty())
+    if (m_finished || m_lingering || m_closeQueued || bytes.isEmpty())
         return;
-    // The limit is on the backlog the peer left unread, not on this write:
-    // one response larger than the limit (a poll carrying many queued
-    // packets) still goes to a client that reads.
-    if (m_pendingBytes - m_batchedBytes > m_limits->maxOutputBytes) {
-        qCWarning(lcNet) << "client" << peerAddress() << "does not read;" << m_pendingBytes
-                         << "bytes pending, cutting it off";
-        abort();
+    // The limit is on everything not yet written, including what this pass
+    // queued (a burst of broadcasts in one pass is bounded too), but it is
+    // checked before the write: one message larger than the limit (a poll
+    // carrying many queued packets) still goes to a client that reads.
+    if (m_pendingBytes > m_limits->maxOutputBytes) {
+        static LogThrottle throttle;
+        qint64 suppressed = 0;
+        if (throttle.allow(&suppressed))
+            qCWarning(lcNet).nospace()
+                << "client " << peerAddress().toString() << " does not read: " << m_pendingBytes
+                << " bytes pending (max_client_buffer), cutting it off"
+                << (suppressed ? qPrintable(QStringLiteral(" (%1 more not logged)").arg(suppressed))
+                               : "");
+        abortDeferred(); // never close inside a write: the caller may be walking a room
         return;
     }
     m_pendingBytes += bytes.size();
@@ -296,10 +304,26 @@ void Connection::writeRaw(const QByteArray &bytes)
     flush();
 }
 
+void Connection::abortDeferred()
+{
+    if (m_finished || m_closeQueued)
+        return;
+    m_closeQueued = true;
+    m_out.clear();
+    m_in.clear();
+    m_pendingBytes = 0;
+    m_batchedBytes = 0;
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(false);
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(false);
+    QMetaObject::invokeMethod(this, &Connection::finish, Qt::QueuedConnection);
+}
+
 void Connection::flushBatched()
 {
     m_inBatch = false;
-    if (m_finished)
+    if (m_finished || m_closeQueued)
         return;
     if (!m_writeNotifier || !m_writeNotifier->isEnabled())
         flush();
@@ -333,7 +357,8 @@ void Connection::flush()
                 m_writeNotifier->setEnabled(true);
                 return;
             }
-            finish();
+            // flush() runs inside writeRaw (no batcher): never close there.
+            abortDeferred();
             return;
         }
         m_pendingBytes -= n;
@@ -387,7 +412,7 @@ void Connection::notifyClosing()
 
 void Connection::onWritable()
 {
-    if (m_finished)
+    if (m_finished || m_closeQueued)
         return;
     m_writeNotifier->setEnabled(false);
     flush();
