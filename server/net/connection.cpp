@@ -6,6 +6,7 @@
 #include <QSocketNotifier>
 
 #include <cerrno>
+#include <ctime>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +19,19 @@ namespace qpush::net {
 namespace {
 constexpr qsizetype kReadChunk = 64 * 1024;
 constexpr int kMaxIov = 64;
+
+// The Date header value, formatted once a second.
+QByteArray currentHttpDate()
+{
+    static thread_local qint64 cachedSecond = -1;
+    static thread_local QByteArray cached;
+    const qint64 now = ::time(nullptr);
+    if (now != cachedSecond) {
+        cachedSecond = now;
+        cached = http::httpDate(now);
+    }
+    return cached;
+}
 } // namespace
 
 Connection::Connection(qintptr fd, const ConnectionLimits *limits, DeadlineQueue *deadlines,
@@ -154,8 +168,16 @@ void Connection::processHttpInput()
     if (m_finished || m_closing || m_requestOutstanding || m_in.isEmpty())
         return;
     const auto status = m_parser.parse(m_in);
-    if (status == http::RequestParser::Status::NeedMore)
+    if (status == http::RequestParser::Status::NeedMore) {
+        if (m_parser.expectsContinue() && !m_continueSent) {
+            // The headers are acceptable (sizes within limits): ask for the
+            // body now rather than let the client wait (curl waits 1 s).
+            m_continueSent = true;
+            writeRaw(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+        }
         return;
+    }
+    m_continueSent = false;
     if (status == http::RequestParser::Status::Error) {
         const int code = m_parser.errorStatus();
         qCDebug(lcNet) << "bad request from" << peerAddress() << code << m_parser.errorMessage();
@@ -189,7 +211,7 @@ void Connection::respond(quint64 serial, int status, const http::Headers &header
         return;
     m_requestOutstanding = false;
     const bool keepAlive = m_keepAlive && !forceClose && !m_closing;
-    writeRaw(http::serializeResponse(status, headers, body, keepAlive));
+    writeRaw(http::serializeResponse(status, headers, body, keepAlive, currentHttpDate()));
     if (!keepAlive) {
         closeGracefully();
         return;

@@ -133,7 +133,8 @@ private:
     bool m_processScheduled = false;
     bool m_lingering = false;
     bool m_notified = false;
-    bool m_closeQueued = false; // abortDeferred() pending
+    bool m_closeQueued = false;  // abortDeferred() pending
+    bool m_continueSent = false; // "100 Continue" sent for the current request
     quint64 m_requestSerial = 0;
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
