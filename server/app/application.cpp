@@ -68,6 +68,9 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
                                 : automatic;
         ll.maxConnectionsPerIp = m_config.max_connections_per_ip;
         ll.trustedProxies = trustedProxies;
+        // A loopback peer is a proxy on this host (or the operator): per-address
+        // limits apply to the clients it names (trusted_proxies), not to it.
+        ll.exemptLoopback = true;
         m_clientHttp->setListenerLimits(ll);
         qCInfo(lcApp).nospace() << "descriptor limit " << descriptors << "; client port: at most "
                                 << ll.maxConnections << " connections (max_connections), "
@@ -88,6 +91,7 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     eo.maxQueuedBytes = m_config.max_client_buffer;
     eo.handshakeRatePerIp = m_config.handshake_rate_per_ip;
     eo.trustedProxies = trustedProxies;
+    eo.exemptLoopback = true;
     m_engine = std::make_unique<eio::Server>(eo, m_deadlines.get());
     sio::ServerOptions so;
     so.connectTimeoutMs = m_config.connect_timeout;

@@ -171,7 +171,7 @@ void Server::handshake(net::Responder responder, http::Request &request, Version
     }
     const QHostAddress client =
         net::clientAddress(connection->peerAddress(), forwarded, m_options.trustedProxies);
-    if (m_handshakes.enabled()) {
+    if (m_handshakes.enabled() && !(m_options.exemptLoopback && client.isLoopback())) {
         const Q_IPV6ADDR raw = client.toIPv6Address();
         const QByteArray key(reinterpret_cast<const char *>(&raw), sizeof raw);
         if (!m_handshakes.tryAcquire(key, m_deadlines->now())) {

@@ -34,7 +34,8 @@ struct ServerOptions
     // Handshakes (new sessions) per second per client address, token bucket
     // of handshakeBurst; 0 = no limit. Past it the handshake is answered 429.
     double handshakeRatePerIp = 0;
-    double handshakeBurst = 0; // 0: 4 x the rate (at least 1)
+    double handshakeBurst = 0;   // 0: 4 x the rate (at least 1)
+    bool exemptLoopback = false; // no rate limit for a loopback client address
     // Proxies whose X-Forwarded-For names the client (net::clientAddress):
     // the session's remoteAddress() is that client.
     QList<net::Cidr> trustedProxies;

@@ -163,7 +163,9 @@ void HttpServer::onAcceptReady()
         QByteArray key;
         if (m_listenerLimits.maxConnectionsPerIp > 0) {
             const QHostAddress peer(reinterpret_cast<const sockaddr *>(&ss));
-            if (!isTrusted(peer, m_listenerLimits.trustedProxies)) {
+            const bool exempt = isTrusted(peer, m_listenerLimits.trustedProxies) ||
+                                (m_listenerLimits.exemptLoopback && normalized(peer).isLoopback());
+            if (!exempt) {
                 key = addressKey(peer);
                 qsizetype &count = m_perIp[key];
                 if (count >= m_listenerLimits.maxConnectionsPerIp) {

@@ -5,6 +5,7 @@
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QSet>
 #include <QTest>
 
 #include <cerrno>
@@ -99,6 +100,10 @@ class TestSioAttacks : public QObject
 private Q_SLOTS:
     void initTestCase() { qpush::test::quietServerLogs(); }
     void slowMembersCutOffDuringBroadcast();
+    void earlyPacketsCapped_data();
+    void earlyPacketsCapped();
+    void attachmentBytesCapped();
+    void manyRooms();
 };
 
 // Issue 11 finding 1: two members of a room stop reading; a large broadcast
@@ -150,6 +155,125 @@ void TestSioAttacks::slowMembersCutOffDuringBroadcast()
     // The server still serves others.
     QCOMPARE(root->emit(u"after"_s), 1);
     QCOMPARE(healthy->nextText(), R"(42["after"])"_ba);
+}
+
+void TestSioAttacks::earlyPacketsCapped_data()
+{
+    QTest::addColumn<int>("count");
+    QTest::addColumn<int>("size");
+    QTest::addColumn<bool>("cut");
+    QTest::newRow("within both caps") << 10 << 10 << false;
+    QTest::newRow("too many packets") << 11 << 10 << true;
+    QTest::newRow("too many bytes") << 2 << 3000 << true;
+}
+
+// Issue 11 finding 6: packets sent while a connect middleware is pending
+// are held, up to a count and a byte total; past them the client is closed.
+void TestSioAttacks::earlyPacketsCapped()
+{
+    QFETCH(int, count);
+    QFETCH(int, size);
+    QFETCH(bool, cut);
+    sio::ServerOptions options;
+    options.maxEarlyPackets = 10;
+    options.maxEarlyBytes = 4000;
+    SioFixture fx(options);
+    QVERIFY(fx.listening);
+    sio::Namespace *root = fx.io.of(u"/"_s);
+    std::function<void(std::optional<sio::ConnectError>)> admit;
+    root->use([&](sio::Socket *, std::function<void(std::optional<sio::ConnectError>)> next) {
+        admit = std::move(next);
+    });
+    QStringList got;
+    root->on(u"e"_s, [&](sio::Socket *, sio::Payload &p, sio::Ack) {
+        got.append(p.args.at(0).toString());
+    });
+    auto c = fx.open(4);
+    QVERIFY(c);
+    c->send("0");
+    QTRY_VERIFY(bool(admit));
+    const QString arg(size, u'a');
+    for (int i = 0; i < count; ++i)
+        c->send("2[\"e\",\"" + arg.toLatin1() + "\"]");
+    if (cut) {
+        QVERIFY(c->waitDisconnected(10000));
+        QTRY_COMPARE(fx.io.clientCount(), 0);
+        return;
+    }
+    QTest::qWait(100);
+    QVERIFY(!c->isDisconnected());
+    admit(std::nullopt);
+    QVERIFY(c->nextText().startsWith("40{"));
+    QTRY_COMPARE(got.size(), count);
+}
+
+// Issue 11 finding 6: the attachments of one packet are held until the last
+// one arrives; their total is capped.
+void TestSioAttacks::attachmentBytesCapped()
+{
+    sio::ServerOptions options;
+    options.maxAttachmentBytes = 10000;
+    SioFixture fx(options);
+    QVERIFY(fx.listening);
+    sio::Namespace *root = fx.io.of(u"/"_s);
+    int events = 0;
+    root->on(u"e"_s, [&](sio::Socket *, sio::Payload &, sio::Ack) { ++events; });
+    auto ok = fx.open(4);
+    QVERIFY(ok && !ok->connectRoot().isEmpty());
+    // Within the cap: delivered.
+    ok->send(R"(52-["e",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])");
+    ok->sendBinary(QByteArray(4000, 'x'));
+    ok->sendBinary(QByteArray(4000, 'y'));
+    QTRY_COMPARE(events, 1);
+    // 64 announced, sent until the total passes the cap: closed.
+    auto bad = fx.open(4);
+    QVERIFY(bad && !bad->connectRoot().isEmpty());
+    bad->send(R"(564-["e",{"_placeholder":true,"num":0}])");
+    for (int i = 0; i < 4; ++i)
+        bad->sendBinary(QByteArray(4000, 'z'));
+    QVERIFY(bad->waitDisconnected(10000));
+    QCOMPARE(events, 1);
+    QCOMPARE(root->socketCount(), 1);
+}
+
+// Issue 11 finding 4: joining and leaving many rooms stays consistent (and
+// costs O(1) per room: an index past a few rooms).
+void TestSioAttacks::manyRooms()
+{
+    SioFixture fx;
+    QVERIFY(fx.listening);
+    sio::Namespace *root = fx.io.of(u"/"_s);
+    auto c = fx.open(4);
+    QVERIFY(c);
+    sio::Socket *s = root->socket(c->connectRoot());
+    QVERIFY(s);
+    const int n = 20000;
+    for (int i = 0; i < n; ++i)
+        s->join(QString::number(i));
+    for (int i = 0; i < n; ++i)
+        s->join(QString::number(i)); // joining again changes nothing
+    QCOMPARE(s->rooms().size(), n);
+    QCOMPARE(root->roomCount(), n);
+    for (int i = 0; i < n; i += 2)
+        s->leave(QString::number(i));
+    s->leave(u"not a member"_s);
+    QCOMPARE(s->rooms().size(), n / 2);
+    QCOMPARE(root->roomCount(), n / 2);
+    QSet<QString> left(s->rooms().cbegin(), s->rooms().cend());
+    QCOMPARE(left.size(), n / 2);
+    for (int i = 1; i < n; i += 2)
+        QVERIFY(left.contains(QString::number(i)));
+    QCOMPARE(root->room(u"1"_s).size(), 1);
+    QCOMPARE(root->room(u"0"_s).size(), 0);
+    for (int i = 1; i < n; i += 2)
+        s->leave(QString::number(i));
+    QVERIFY(s->rooms().isEmpty());
+    QCOMPARE(root->roomCount(), 0);
+    // Small again: the list alone keeps order.
+    s->join(u"a"_s);
+    s->join(u"b"_s);
+    s->leave(u"a"_s);
+    QCOMPARE(s->rooms(), QStringList{u"b"_s});
 }
 
 QTEST_GUILESS_MAIN(TestSioAttacks)
