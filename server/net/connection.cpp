@@ -52,7 +52,7 @@ Connection::Connection(qintptr fd, const ConnectionLimits *limits, DeadlineQueue
 Connection::~Connection()
 {
     if (m_inBatch && m_batcher)
-        m_batcher->remove(this);
+        m_batcher->remove(this, m_batchSlot);
     if (m_fd >= 0) {
         // Notifiers go before the descriptor they watch (epoll tracks the
         // open socket, not the number).
@@ -319,7 +319,7 @@ void Connection::writeRaw(const QByteArray &bytes)
         m_batchedBytes += bytes.size();
         if (!m_inBatch) {
             m_inBatch = true;
-            m_batcher->add(this);
+            m_batchSlot = quint32(m_batcher->add(this));
         }
         return;
     }

@@ -145,6 +145,7 @@ private:
     qsizetype m_batchedBytes = 0; // queued since the last write attempt
     WriteBatcher *m_batcher = nullptr;
     bool m_inBatch = false;
+    quint32 m_batchSlot = 0; // in the batcher's list, while m_inBatch
     http::RequestParser m_parser;
     ws::FrameReader m_frames;
     WebSocketHandler *m_wsHandler = nullptr;

@@ -204,3 +204,30 @@ describe('transport attacks', () => {
     sock.destroy();
   });
 });
+
+describe('connection caps', () => {
+  let server;
+  before(async () => { server = await q.startQpush({ max_connections: 20 }); });
+  after(async () => { if (server) await server.cleanup(); });
+
+  it('finding 7: with the client port full, it stops accepting and the API port still answers', T, async (t) => {
+    const socks = [];
+    for (let i = 0; i < 40; ++i) {
+      const s = net.connect(server.socketPort, '127.0.0.1');
+      s.on('error', () => {});
+      socks.push(s);
+    }
+    await until(async () => (await metric(server, 'qpush_client_connections')) === 20, 10000, '20 connections accepted');
+    await sleep(300);
+    assert.equal(await metric(server, 'qpush_client_connections'), 20, 'no more than max_connections accepted');
+    const h = await fetch(`${server.apiUrl}/health`);
+    assert.equal(h.status, 200, 'API port reachable');
+    reportRss(t, server, 'connection cap reached');
+    // Once connections close, the waiting ones are accepted and served.
+    for (const s of socks.slice(0, 30)) s.destroy();
+    const r = await fetch(`${server.socketUrl}/socket.io/?EIO=4&transport=polling`);
+    assert.equal(r.status, 200);
+    await r.text();
+    for (const s of socks) s.destroy();
+  });
+});
