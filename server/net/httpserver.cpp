@@ -16,7 +16,7 @@
 namespace qpush::net {
 
 HttpServer::HttpServer(const ConnectionLimits &limits, DeadlineQueue *deadlines, QObject *parent)
-    : QObject(parent), m_limits(limits), m_deadlines(deadlines)
+    : QObject(parent), m_limits(limits), m_deadlines(deadlines), m_backlog(SOMAXCONN)
 {
 }
 
@@ -60,7 +60,7 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port)
         int only = address == QHostAddress::AnyIPv6 ? 1 : 0; // Any: dual stack
         ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &only, sizeof only);
     }
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&ss), len) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&ss), len) != 0 || ::listen(fd, m_backlog) != 0) {
         m_error = QString::fromLocal8Bit(std::strerror(errno));
         ::close(fd);
         return false;

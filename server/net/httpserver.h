@@ -51,6 +51,9 @@ public:
     qsizetype connectionCount() const { return m_connections; }
     const ConnectionLimits &limits() const { return m_limits; }
 
+    // The listen backlog of the next listen(); default SOMAXCONN (the kernel
+    // caps it at net.core.somaxconn).
+    void setListenBacklogSize(int size) { m_backlog = size; }
     bool listen(const QHostAddress &address, quint16 port);
     bool isListening() const { return m_fd >= 0; }
     quint16 serverPort() const { return m_port; }
@@ -79,6 +82,7 @@ private:
     Handler m_handler;
     qsizetype m_connections = 0;
     int m_fd = -1;
+    int m_backlog;
     quint16 m_port = 0;
     QString m_error;
     QSocketNotifier *m_notifier = nullptr;
