@@ -20,9 +20,32 @@
 #include <QHostInfo>
 #include <QTimer>
 
+#include <algorithm>
+
+#include <sys/resource.h>
+
 namespace qpush {
 
 namespace {
+// Descriptors the client port leaves free: the API port (operators and
+// third-party servers must reach it while the client port is full), the
+// store, callbacks and logs.
+constexpr qint64 kDescriptorReserve = 256;
+
+// Raises the soft RLIMIT_NOFILE to the hard limit; returns the limit in effect.
+qint64 raiseDescriptorLimit()
+{
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlimit raised = rl;
+        raised.rlim_cur = rl.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            rl = raised;
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? qint64(1) << 20 : qint64(rl.rlim_cur);
+}
 
 // The APNs client's options from the apns_* keys; a bad key sets `error`.
 apns::SenderOptions apnsOptions(const Config &config, QString *error)
@@ -59,6 +82,25 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     limits.idleTimeoutMs = m_config.client_idle_timeout;
     limits.maxOutputBytes = m_config.max_client_buffer;
     m_clientHttp = std::make_unique<net::HttpServer>(limits, m_deadlines.get());
+    const QList<net::Cidr> trustedProxies =
+        net::parseCidrs(m_config.trusted_proxies).value_or(QList<net::Cidr>());
+    {
+        const qint64 descriptors = raiseDescriptorLimit();
+        const qint64 automatic = std::max<qint64>(16, descriptors - kDescriptorReserve);
+        net::ListenerLimits ll;
+        ll.maxConnections = m_config.max_connections > 0
+                                ? std::min<qint64>(m_config.max_connections, automatic)
+                                : automatic;
+        ll.maxConnectionsPerIp = m_config.max_connections_per_ip;
+        ll.trustedProxies = trustedProxies;
+        // A loopback peer is a proxy on this host (or the operator): per-address
+        // limits apply to the clients it names (trusted_proxies), not to it.
+        ll.exemptLoopback = true;
+        m_clientHttp->setListenerLimits(ll);
+        qCInfo(lcApp).nospace() << "descriptor limit " << descriptors << "; client port: at most "
+                                << ll.maxConnections << " connections (max_connections), "
+                                << ll.maxConnectionsPerIp << " per address";
+    }
     net::ConnectionLimits apiLimits = limits;
     apiLimits.http.maxBodyBytes = m_config.max_payload; // a REST body over max_payload is 413
     apiLimits.jsonErrors = true;
@@ -71,8 +113,17 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     eo.maxPayload = m_config.max_payload;
     eo.allowPolling = m_config.transports.contains(QStringLiteral("polling"));
     eo.allowWebSocket = m_config.transports.contains(QStringLiteral("websocket"));
+    eo.maxQueuedBytes = m_config.max_client_buffer;
+    eo.handshakeRatePerIp = m_config.handshake_rate_per_ip;
+    eo.trustedProxies = trustedProxies;
+    eo.exemptLoopback = true;
     m_engine = std::make_unique<eio::Server>(eo, m_deadlines.get());
-    m_io = std::make_unique<sio::Server>(m_engine.get());
+    sio::ServerOptions so;
+    so.connectTimeoutMs = m_config.connect_timeout;
+    so.maxAttachmentBytes = m_config.max_attachment_bytes;
+    so.maxEarlyPackets = m_config.max_early_packets;
+    so.maxEarlyBytes = m_config.max_early_bytes;
+    m_io = std::make_unique<sio::Server>(m_engine.get(), so);
 
     m_settings = std::make_unique<push::Settings>();
     push::Settings &s = *m_settings;
@@ -117,14 +168,14 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
         ro.prefix = m_config.redis_prefix;
         m_store = std::make_unique<store::RedisStore>(ro);
     } else {
-        store::SqliteOptions so;
-        so.path = m_config.sqlitePath();
+        store::SqliteOptions sqlite;
+        sqlite.path = m_config.sqlitePath();
         // WAL + synchronous=NORMAL: a committed push survives kill -9 and any
         // crash of qpush (the WAL is in the OS page cache); only a power loss
         // can drop the last commits. FULL would fsync every group commit and
         // put a disk flush into the latency of every push (docs/storage.md).
-        so.synchronous = QStringLiteral("NORMAL");
-        m_store = std::make_unique<store::SqliteStore>(so);
+        sqlite.synchronous = QStringLiteral("NORMAL");
+        m_store = std::make_unique<store::SqliteStore>(sqlite);
     }
     m_webhooks = std::make_unique<callbacks::Webhooks>(m_config.callback_timeout);
     m_registry = std::make_unique<push::NamespaceRegistry>(m_store.get());

@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include "net/clientaddress.h"
 #include "shared/version.h"
 
 #include <QCommandLineParser>
@@ -58,6 +59,14 @@ const std::vector<KeyDef> &keyDefs()
         {"max_payload", &Config::max_payload, 1, kInt64Max},
         {"client_idle_timeout", &Config::client_idle_timeout, 1, kIntMax},
         {"max_client_buffer", &Config::max_client_buffer, 1, kInt64Max},
+        {"max_connections", &Config::max_connections, 0, kIntMax},
+        {"max_connections_per_ip", &Config::max_connections_per_ip, 0, kIntMax},
+        {"handshake_rate_per_ip", &Config::handshake_rate_per_ip, 0, kIntMax},
+        {"connect_timeout", &Config::connect_timeout, 1, kIntMax},
+        {"max_attachment_bytes", &Config::max_attachment_bytes, 1, kInt64Max},
+        {"max_early_packets", &Config::max_early_packets, 0, kIntMax},
+        {"max_early_bytes", &Config::max_early_bytes, 0, kInt64Max},
+        {"trusted_proxies", &Config::trusted_proxies},
         {"store", &Config::store},
         {"data_dir", &Config::data_dir},
         {"redis_address", &Config::redis_address},
@@ -277,6 +286,12 @@ bool checkValue(const QString &key, Config &c, QString *error)
                 *error = quoted(a) + u" is not a host:port address"_s;
                 return false;
             }
+        }
+    } else if (key == u"trusted_proxies"_s) {
+        QString why;
+        if (!net::parseCidrs(c.trusted_proxies, &why)) {
+            *error = why;
+            return false;
         }
     } else if (key == u"log_level"_s) {
         QString l = c.log_level.trimmed().toLower();

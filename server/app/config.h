@@ -47,6 +47,16 @@ struct Config
     int client_idle_timeout = 30000;    // ms an idle HTTP connection on the client port is kept
     qint64 max_client_buffer = 4 << 20; // bytes of unsent output before a client is cut off
 
+    // Transport limits (docs/security.md)
+    int max_connections = 0;               // client port; 0: from the descriptor limit
+    int max_connections_per_ip = 1000;     // client port, per source address; 0: none
+    int handshake_rate_per_ip = 50;        // new sessions per second per address; 0: none
+    int connect_timeout = 10000;           // ms for a session to join a namespace
+    qint64 max_attachment_bytes = 4 << 20; // binary attachments of one packet
+    int max_early_packets = 100;           // packets held while a namespace admits the client
+    qint64 max_early_bytes = 1 << 20;      // their bytes
+    QStringList trusted_proxies;           // CIDRs whose X-Forwarded-For is believed
+
     // Store
     QString store; // "redis" or "sqlite:PATH" after loading
     QString data_dir = QStringLiteral("./data");

@@ -2,6 +2,8 @@
 
 #include "logging.h"
 
+#include "net/logthrottle.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
@@ -30,8 +32,16 @@ QByteArray errorMessage(ErrorCode code)
 }
 } // namespace
 
+namespace {
+double burstOf(const ServerOptions &o)
+{
+    return o.handshakeBurst > 0 ? o.handshakeBurst : std::max(1.0, 4 * o.handshakeRatePerIp);
+}
+} // namespace
+
 Server::Server(ServerOptions options, net::DeadlineQueue *deadlines, QObject *parent)
-    : QObject(parent), m_options(std::move(options)), m_deadlines(deadlines)
+    : QObject(parent), m_options(std::move(options)), m_deadlines(deadlines),
+      m_handshakes(m_options.handshakeRatePerIp, burstOf(m_options))
 {
     if (!m_options.path.endsWith('/'))
         m_options.path += '/';
@@ -153,8 +163,37 @@ void Server::handshake(net::Responder responder, http::Request &request, Version
     net::Connection *connection = responder.connection();
     if (!connection)
         return;
+    QByteArray forwarded;
+    if (!m_options.trustedProxies.isEmpty()) {
+        for (const http::Header &h : request.headers)
+            if (h.name == "x-forwarded-for")
+                forwarded += (forwarded.isEmpty() ? "" : ",") + h.value;
+    }
+    const QHostAddress client =
+        net::clientAddress(connection->peerAddress(), forwarded, m_options.trustedProxies);
+    if (m_handshakes.enabled() && !(m_options.exemptLoopback && client.isLoopback())) {
+        const Q_IPV6ADDR raw = client.toIPv6Address();
+        const QByteArray key(reinterpret_cast<const char *>(&raw), sizeof raw);
+        if (!m_handshakes.tryAcquire(key, m_deadlines->now())) {
+            static net::LogThrottle throttle;
+            qint64 suppressed = 0;
+            if (throttle.allow(&suppressed))
+                qCWarning(lcEngineIo).nospace()
+                    << "handshakes from " << client.toString()
+                    << " exceed handshake_rate_per_ip, answering 429"
+                    << (suppressed
+                            ? qPrintable(QStringLiteral(" (%1 more not logged)").arg(suppressed))
+                            : "");
+            http::Headers headers = http::corsHeaders(request);
+            headers.append(http::Header{"content-type", "application/json"});
+            headers.append(http::Header{"retry-after", "1"});
+            responder.respond(429, headers, "{\"code\":3,\"message\":\"Too many requests\"}",
+                              request.isWebSocketUpgrade());
+            return;
+        }
+    }
     const QByteArray id = generateId();
-    auto *session = new Session(this, id, version, request, connection->peerAddress());
+    auto *session = new Session(this, id, version, request, client);
     session->m_transport = transport;
     m_sessions.insert(id, session);
     session->start(std::move(responder), request);

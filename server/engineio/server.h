@@ -6,8 +6,10 @@
 
 #include "session.h"
 
+#include "net/clientaddress.h"
 #include "net/connection.h"
 #include "net/deadlinequeue.h"
+#include "net/ratelimiter.h"
 
 #include <QHash>
 #include <QObject>
@@ -26,6 +28,17 @@ struct ServerOptions
     bool allowWebSocket = true;
     int upgradeTimeoutMs = 10000;
     int openPacketDelayMs = 0; // delay of the open packet on a fresh websocket
+    // Bytes of packets a polling session may hold for its next poll; a
+    // client that stops polling (or only POSTs pings, v3) is closed past it.
+    qint64 maxQueuedBytes = 4 << 20;
+    // Handshakes (new sessions) per second per client address, token bucket
+    // of handshakeBurst; 0 = no limit. Past it the handshake is answered 429.
+    double handshakeRatePerIp = 0;
+    double handshakeBurst = 0;   // 0: 4 x the rate (at least 1)
+    bool exemptLoopback = false; // no rate limit for a loopback client address
+    // Proxies whose X-Forwarded-For names the client (net::clientAddress):
+    // the session's remoteAddress() is that client.
+    QList<net::Cidr> trustedProxies;
 };
 
 // Engine.IO error codes (the same numbers in v3 and v4 servers).
@@ -75,6 +88,7 @@ private:
     net::DeadlineQueue *m_deadlines;
     QHash<QByteArray, Session *> m_sessions;
     ConnectionHandler m_onConnection;
+    net::RateLimiter m_handshakes;
 };
 
 } // namespace qpush::eio

@@ -3,6 +3,8 @@
 #include "logging.h"
 #include "server.h"
 
+#include "net/logthrottle.h"
+
 #include <algorithm>
 
 namespace qpush::eio {
@@ -108,26 +110,61 @@ void Session::sendMessage(const QByteArray &data, bool binary)
 
 void Session::sendPrepared(const PreparedMessage &message)
 {
-    if (m_state != State::Open)
+    if (m_state != State::Open || m_closeQueued)
         return;
     if (m_transport == Transport::WebSocket && m_ws) {
+        if (message.packet.binary && !m_supportsBinary) {
+            writeWs(message.packet); // v3 b64=1: base64 text, as writeWs does for unicasts
+            return;
+        }
         m_ws->writeRaw(message.wsFrame(m_version));
         return;
     }
     enqueue(message.packet);
 }
 
+namespace {
+// What a queued packet costs beyond its data (list slot, framing).
+constexpr qint64 kPacketOverhead = 32;
+} // namespace
+
 void Session::enqueue(Packet packet)
 {
     // Nothing may follow the close packet (engine.io drops sends while closing).
-    if (m_state != State::Open)
+    if (m_state != State::Open || m_closeQueued)
         return;
     if (m_transport == Transport::WebSocket && m_ws) {
         writeWs(packet);
         return;
     }
+    // One packet larger than the cap still goes to a client that polls; a
+    // queue already past it means the client stopped polling.
+    if (m_queuedBytes > m_server->options().maxQueuedBytes) {
+        static net::LogThrottle throttle;
+        qint64 suppressed = 0;
+        if (throttle.allow(&suppressed))
+            qCWarning(lcEngineIo).nospace()
+                << "session " << m_id << " from " << m_remoteAddress.toString() << " holds "
+                << m_queuedBytes << " bytes for a poll that does not come (max_client_buffer), "
+                << "closing it" << (suppressed ? " (more not logged: " : "")
+                << (suppressed ? QByteArray::number(suppressed) + ")" : QByteArray());
+        closeDeferred(QStringLiteral("transport error"));
+        return;
+    }
+    m_queuedBytes += packet.data.size() + kPacketOverhead;
     m_queue.append(std::move(packet));
     scheduleFlush();
+}
+
+void Session::closeDeferred(const QString &reason)
+{
+    if (m_closeQueued || m_state == State::Closed)
+        return;
+    m_closeQueued = true;
+    m_queue.clear();
+    m_queuedBytes = 0;
+    QMetaObject::invokeMethod(
+        this, [this, reason] { onClosed(reason, false); }, Qt::QueuedConnection);
 }
 
 void Session::writeWs(const Packet &packet)
@@ -156,6 +193,7 @@ void Session::flushPoll()
     if (!m_poll.isValid() || m_queue.isEmpty())
         return;
     const QList<Packet> packets = std::exchange(m_queue, {});
+    m_queuedBytes = 0;
     answerPoll(packets);
     if (m_state == State::Closing && m_closePacketQueued)
         onClosed(m_closeReason, false);
@@ -241,7 +279,7 @@ void Session::handlePost(net::Responder responder, const http::Request &request)
     responder.respond(200, headers, "ok");
     QPointer<Session> self(this);
     for (const Packet &p : std::as_const(*packets)) {
-        if (!self || m_state != State::Open)
+        if (!self || m_state != State::Open || m_closeQueued)
             break;
         onPacket(p);
     }
@@ -345,6 +383,7 @@ void Session::completeUpgrade()
     }
     m_noopOwed = false;
     const QList<Packet> queued = std::exchange(m_queue, {});
+    m_queuedBytes = 0;
     for (const Packet &p : queued)
         writeWs(p);
     qCDebug(lcEngineIo) << "session" << m_id << "upgraded to websocket";
@@ -460,6 +499,7 @@ void Session::onClosed(const QString &reason, bool clientInitiated)
         m_probe->abort();
     }
     m_queue.clear();
+    m_queuedBytes = 0;
     qCDebug(lcEngineIo) << "session" << m_id << "closed:" << reason;
     if (SessionHandler *h = std::exchange(m_handler, nullptr))
         h->onClose(this, reason);

@@ -92,6 +92,9 @@ private:
     void onProbePacket(net::Connection *connection, const Packet &packet);
     void completeUpgrade();
     void enqueue(Packet packet);
+    // Closes at the next event-loop pass (never inside a send: the sender
+    // may be walking a room; see docs/architecture.md, "Re-entrancy").
+    void closeDeferred(const QString &reason);
     void scheduleFlush();
     void flushPoll();
     void answerPoll(const QList<Packet> &packets);
@@ -114,6 +117,8 @@ private:
     net::Responder m_poll;
     QMetaObject::Connection m_pollWatch;
     QList<Packet> m_queue;
+    qint64 m_queuedBytes = 0; // of m_queue, with a per-packet overhead
+    bool m_closeQueued = false;
     QByteArray m_jsonp;           // v3 JSONP index, empty for XHR
     bool m_supportsBinary = true; // v3: false when b64=1
     bool m_flushScheduled = false;

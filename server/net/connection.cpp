@@ -1,10 +1,12 @@
 #include "connection.h"
 
 #include "logging.h"
+#include "logthrottle.h"
 
 #include <QSocketNotifier>
 
 #include <cerrno>
+#include <ctime>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -17,6 +19,19 @@ namespace qpush::net {
 namespace {
 constexpr qsizetype kReadChunk = 64 * 1024;
 constexpr int kMaxIov = 64;
+
+// The Date header value, formatted once a second.
+QByteArray currentHttpDate()
+{
+    static thread_local qint64 cachedSecond = -1;
+    static thread_local QByteArray cached;
+    const qint64 now = ::time(nullptr);
+    if (now != cachedSecond) {
+        cachedSecond = now;
+        cached = http::httpDate(now);
+    }
+    return cached;
+}
 } // namespace
 
 Connection::Connection(qintptr fd, const ConnectionLimits *limits, DeadlineQueue *deadlines,
@@ -37,7 +52,7 @@ Connection::Connection(qintptr fd, const ConnectionLimits *limits, DeadlineQueue
 Connection::~Connection()
 {
     if (m_inBatch && m_batcher)
-        m_batcher->remove(this);
+        m_batcher->remove(this, m_batchSlot);
     if (m_fd >= 0) {
         // Notifiers go before the descriptor they watch (epoll tracks the
         // open socket, not the number).
@@ -86,7 +101,7 @@ void Connection::armIdle()
 
 void Connection::onReadable()
 {
-    if (m_finished)
+    if (m_finished || m_closeQueued)
         return;
     static thread_local char chunk[kReadChunk];
     // Read what is there now; bounded so one busy peer cannot starve others.
@@ -153,8 +168,16 @@ void Connection::processHttpInput()
     if (m_finished || m_closing || m_requestOutstanding || m_in.isEmpty())
         return;
     const auto status = m_parser.parse(m_in);
-    if (status == http::RequestParser::Status::NeedMore)
+    if (status == http::RequestParser::Status::NeedMore) {
+        if (m_parser.expectsContinue() && !m_continueSent) {
+            // The headers are acceptable (sizes within limits): ask for the
+            // body now rather than let the client wait (curl waits 1 s).
+            m_continueSent = true;
+            writeRaw(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+        }
         return;
+    }
+    m_continueSent = false;
     if (status == http::RequestParser::Status::Error) {
         const int code = m_parser.errorStatus();
         qCDebug(lcNet) << "bad request from" << peerAddress() << code << m_parser.errorMessage();
@@ -188,7 +211,7 @@ void Connection::respond(quint64 serial, int status, const http::Headers &header
         return;
     m_requestOutstanding = false;
     const bool keepAlive = m_keepAlive && !forceClose && !m_closing;
-    writeRaw(http::serializeResponse(status, headers, body, keepAlive));
+    writeRaw(http::serializeResponse(status, headers, body, keepAlive, currentHttpDate()));
     if (!keepAlive) {
         closeGracefully();
         return;
@@ -270,15 +293,22 @@ void Connection::processWebSocketInput()
 
 void Connection::writeRaw(const QByteArray &bytes)
 {
-    if (m_finished || m_lingering || bytes.isEmpty())
+    if (m_finished || m_lingering || m_closeQueued || bytes.isEmpty())
         return;
-    // The limit is on the backlog the peer left unread, not on this write:
-    // one response larger than the limit (a poll carrying many queued
-    // packets) still goes to a client that reads.
-    if (m_pendingBytes - m_batchedBytes > m_limits->maxOutputBytes) {
-        qCWarning(lcNet) << "client" << peerAddress() << "does not read;" << m_pendingBytes
-                         << "bytes pending, cutting it off";
-        abort();
+    // The limit is on everything not yet written, including what this pass
+    // queued (a burst of broadcasts in one pass is bounded too), but it is
+    // checked before the write: one message larger than the limit (a poll
+    // carrying many queued packets) still goes to a client that reads.
+    if (m_pendingBytes > m_limits->maxOutputBytes) {
+        static LogThrottle throttle;
+        qint64 suppressed = 0;
+        if (throttle.allow(&suppressed))
+            qCWarning(lcNet).nospace()
+                << "client " << peerAddress().toString() << " does not read: " << m_pendingBytes
+                << " bytes pending (max_client_buffer), cutting it off"
+                << (suppressed ? qPrintable(QStringLiteral(" (%1 more not logged)").arg(suppressed))
+                               : "");
+        abortDeferred(); // never close inside a write: the caller may be walking a room
         return;
     }
     m_pendingBytes += bytes.size();
@@ -289,17 +319,33 @@ void Connection::writeRaw(const QByteArray &bytes)
         m_batchedBytes += bytes.size();
         if (!m_inBatch) {
             m_inBatch = true;
-            m_batcher->add(this);
+            m_batchSlot = quint32(m_batcher->add(this));
         }
         return;
     }
     flush();
 }
 
+void Connection::abortDeferred()
+{
+    if (m_finished || m_closeQueued)
+        return;
+    m_closeQueued = true;
+    m_out.clear();
+    m_in.clear();
+    m_pendingBytes = 0;
+    m_batchedBytes = 0;
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(false);
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(false);
+    QMetaObject::invokeMethod(this, &Connection::finish, Qt::QueuedConnection);
+}
+
 void Connection::flushBatched()
 {
     m_inBatch = false;
-    if (m_finished)
+    if (m_finished || m_closeQueued)
         return;
     if (!m_writeNotifier || !m_writeNotifier->isEnabled())
         flush();
@@ -333,7 +379,8 @@ void Connection::flush()
                 m_writeNotifier->setEnabled(true);
                 return;
             }
-            finish();
+            // flush() runs inside writeRaw (no batcher): never close there.
+            abortDeferred();
             return;
         }
         m_pendingBytes -= n;
@@ -387,7 +434,7 @@ void Connection::notifyClosing()
 
 void Connection::onWritable()
 {
-    if (m_finished)
+    if (m_finished || m_closeQueued)
         return;
     m_writeNotifier->setEnabled(false);
     flush();

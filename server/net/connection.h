@@ -71,7 +71,7 @@ public:
 
     QHostAddress peerAddress() const;
     quint16 peerPort() const;
-    bool isOpen() const { return m_fd >= 0 && !m_closing; }
+    bool isOpen() const { return m_fd >= 0 && !m_closing && !m_closeQueued; }
     bool isWebSocket() const { return m_mode == Mode::WebSocket; }
     quint64 requestSerial() const { return m_requestSerial; }
 
@@ -95,6 +95,13 @@ public:
     void closeGracefully();
     // Closes now, dropping pending output.
     void abort();
+    // Re-entrancy rule (docs/architecture.md, "Re-entrancy"): a close that a
+    // WRITE triggers (output cap, send error) must not run the close
+    // callbacks inside the write, because the writer may be walking a room,
+    // a session list or a connection list that those callbacks change.
+    // This drops pending output and input, stops reading and writing at
+    // once, and runs the close (finish) at the next event-loop pass.
+    void abortDeferred();
 
     qsizetype pendingOutputBytes() const { return m_pendingBytes; }
     // Called by the WriteBatcher at the end of the pass.
@@ -126,6 +133,8 @@ private:
     bool m_processScheduled = false;
     bool m_lingering = false;
     bool m_notified = false;
+    bool m_closeQueued = false;  // abortDeferred() pending
+    bool m_continueSent = false; // "100 Continue" sent for the current request
     quint64 m_requestSerial = 0;
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
@@ -136,6 +145,7 @@ private:
     qsizetype m_batchedBytes = 0; // queued since the last write attempt
     WriteBatcher *m_batcher = nullptr;
     bool m_inBatch = false;
+    quint32 m_batchSlot = 0; // in the batcher's list, while m_inBatch
     http::RequestParser m_parser;
     ws::FrameReader m_frames;
     WebSocketHandler *m_wsHandler = nullptr;

@@ -227,6 +227,7 @@ void RequestParser::reset()
     m_remaining = 0;
     m_haveRequestLine = false;
     m_methodDone = false;
+    m_expectContinue = false;
 }
 
 Request RequestParser::takeRequest()
@@ -326,8 +327,14 @@ RequestParser::Status RequestParser::parseHeaderSection(QByteArray &buffer)
     int codings = 0;
     bool chunked = false;
     bool badList = false;
+    m_expectContinue = false;
     for (const Header &h : std::as_const(m_request.headers)) {
-        if (h.name == "content-length") {
+        if (h.name == "expect") {
+            // RFC 9110 10.1.1: 100-continue is the only expectation defined.
+            if (!equalsIgnoreCase(h.value.trimmed(), "100-continue"))
+                return fail(417, QByteArrayLiteral("Unsupported expectation"));
+            m_expectContinue = m_request.minorVersion >= 1;
+        } else if (h.name == "content-length") {
             forEachListItem(h.value, [&](QByteArrayView item) {
                 if (item.isEmpty()) {
                     badList = true;
@@ -616,6 +623,8 @@ QByteArray reasonPhrase(int status)
         return QByteArrayLiteral("Precondition Failed");
     case 413:
         return QByteArrayLiteral("Content Too Large");
+    case 417:
+        return QByteArrayLiteral("Expectation Failed");
     case 414:
         return QByteArrayLiteral("URI Too Long");
     case 415:
@@ -646,7 +655,7 @@ QByteArray reasonPhrase(int status)
 }
 
 QByteArray serializeResponse(int status, const Headers &headers, QByteArrayView body,
-                             bool keepAlive)
+                             bool keepAlive, QByteArrayView date)
 {
     const QByteArray reason = reasonPhrase(status);
     const bool withLength = status >= 200 && status != 204;
@@ -660,6 +669,8 @@ QByteArray serializeResponse(int status, const Headers &headers, QByteArrayView 
         size += 16 + length.size() + 2;
     if (withConnection)
         size += 12 + 10 + 2;
+    if (!date.isEmpty())
+        size += 8 + date.size();
 
     QByteArray out;
     out.reserve(size);
@@ -681,9 +692,44 @@ QByteArray serializeResponse(int status, const Headers &headers, QByteArrayView 
     }
     if (withConnection)
         out.append(keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+    if (!date.isEmpty()) {
+        out.append("Date: ");
+        out.append(date);
+        out.append("\r\n");
+    }
     out.append("\r\n");
     out.append(body);
     return out;
+}
+
+QByteArray httpDate(qint64 secondsSinceEpoch)
+{
+    // IMF-fixdate (RFC 9110 5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+    static const char days[7][4] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"}; // 1970-01-01
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    qint64 days0 = secondsSinceEpoch / 86400;
+    qint64 rem = secondsSinceEpoch % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        --days0;
+    }
+    const int weekday = int(((days0 % 7) + 7) % 7);
+    // Civil date from days (H. Hinnant's algorithm).
+    const qint64 z = days0 + 719468;
+    const qint64 era = (z >= 0 ? z : z - 146096) / 146097;
+    const qint64 doe = z - era * 146097;
+    const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const qint64 mp = (5 * doy + 2) / 153;
+    const int day = int(doy - (153 * mp + 2) / 5 + 1);
+    const int month = int(mp < 10 ? mp + 3 : mp - 9);
+    const qint64 year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT", days[weekday], day,
+                  months[month - 1], static_cast<long long>(year), int(rem / 3600),
+                  int(rem / 60 % 60), int(rem % 60));
+    return QByteArray(buf);
 }
 
 QByteArray percentDecode(QByteArrayView in, bool plusAsSpace)

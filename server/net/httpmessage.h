@@ -67,6 +67,12 @@ public:
     int errorStatus() const { return m_errorStatus; }
     QByteArray errorMessage() const { return m_errorMessage; }
     void setLimits(Limits limits) { m_limits = limits; }
+    // True once the headers of the current request are parsed and they ask
+    // for "Expect: 100-continue" (HTTP/1.1): the caller should send
+    // "HTTP/1.1 100 Continue" before waiting for the body. An expectation
+    // other than 100-continue is an Error (417); a body over the limit is
+    // an Error (413) as soon as its Content-Length is seen.
+    bool expectsContinue() const { return m_expectContinue && m_phase != Phase::Done; }
 
 private:
     // Where the parser is. Bytes are consumed from the buffer as soon as they
@@ -101,6 +107,7 @@ private:
     qint64 m_remaining = 0;       // body or chunk bytes still to read
     bool m_haveRequestLine = false;
     bool m_methodDone = false; // first SP of the request line seen
+    bool m_expectContinue = false;
 };
 
 // Standard reason phrase for a status code ("OK", "Bad Request", ...).
@@ -111,8 +118,11 @@ QByteArray reasonPhrase(int status);
 // keep-alive" according to keepAlive (except for 101, where the caller
 // passes "Connection: Upgrade" itself). Otherwise `headers` must not
 // contain Content-Length or Connection.
+// With a non-empty `date` (httpDate()), a Date header is added.
 QByteArray serializeResponse(int status, const Headers &headers, QByteArrayView body,
-                             bool keepAlive);
+                             bool keepAlive, QByteArrayView date = {});
+// An HTTP date (IMF-fixdate, always GMT) for a time in seconds since the epoch.
+QByteArray httpDate(qint64 secondsSinceEpoch);
 
 // CORS headers of an answer (both ports): the request's Origin with
 // credentials allowed (and Vary: Origin), or * when there is none.

@@ -2,24 +2,22 @@
 
 #include "connection.h"
 
-#include <algorithm>
-
 namespace qpush::net {
 
-void WriteBatcher::add(Connection *connection)
+size_t WriteBatcher::add(Connection *connection)
 {
     m_dirty.push_back(connection);
     if (!m_scheduled) {
         m_scheduled = true;
         QMetaObject::invokeMethod(this, &WriteBatcher::flushAll, Qt::QueuedConnection);
     }
+    return m_dirty.size() - 1;
 }
 
-void WriteBatcher::remove(Connection *connection)
+void WriteBatcher::remove(Connection *connection, size_t slot)
 {
-    auto it = std::find(m_dirty.begin(), m_dirty.end(), connection);
-    if (it != m_dirty.end())
-        *it = nullptr; // flushAll skips it
+    if (slot < m_dirty.size() && m_dirty[slot] == connection)
+        m_dirty[slot] = nullptr; // flushAll skips it
 }
 
 void WriteBatcher::flushAll()

@@ -19,8 +19,10 @@ class WriteBatcher : public QObject
 public:
     explicit WriteBatcher(QObject *parent = nullptr) : QObject(parent) {}
 
-    void add(Connection *connection);
-    void remove(Connection *connection);
+    // Registers a connection for this pass; returns its slot for remove().
+    size_t add(Connection *connection);
+    // O(1): the slot add() returned.
+    void remove(Connection *connection, size_t slot);
 
 private:
     void flushAll();

@@ -711,6 +711,7 @@ Decoder::Status Decoder::feedText(QByteArrayView text)
     if (m_pending) {
         m_pending.reset();
         m_expectedAttachments = 0;
+        m_attachmentBytes = 0;
         m_error = QByteArrayLiteral("text packet while binary attachments are pending");
         return Status::Error;
     }
@@ -740,12 +741,21 @@ Decoder::Status Decoder::feedBinary(const QByteArray &bytes)
         m_error = QByteArrayLiteral("binary message without a pending binary packet");
         return Status::Error;
     }
+    m_attachmentBytes += bytes.size();
+    if (m_attachmentBytes > m_maxAttachmentBytes) {
+        m_pending.reset();
+        m_expectedAttachments = 0;
+        m_attachmentBytes = 0;
+        m_error = QByteArrayLiteral("binary attachments exceed max_attachment_bytes");
+        return Status::Error;
+    }
     m_pending->attachments.append(bytes);
     if (m_pending->attachments.size() < m_expectedAttachments)
         return Status::NeedMore;
     m_ready = std::move(m_pending);
     m_pending.reset();
     m_expectedAttachments = 0;
+    m_attachmentBytes = 0;
     return Status::Packet;
 }
 

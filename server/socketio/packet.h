@@ -62,8 +62,12 @@ class Decoder
 {
 public:
     enum class Status { NeedMore, Packet, Error };
-    explicit Decoder(Protocol protocol, int maxAttachments = 64)
-        : m_protocol(protocol), m_maxAttachments(maxAttachments)
+    // maxAttachmentBytes: total bytes of the attachments of one packet
+    // (they are held until the last one arrives).
+    explicit Decoder(Protocol protocol, int maxAttachments = 64,
+                     qint64 maxAttachmentBytes = 4 << 20)
+        : m_protocol(protocol), m_maxAttachments(maxAttachments),
+          m_maxAttachmentBytes(maxAttachmentBytes)
     {
     }
 
@@ -76,6 +80,8 @@ public:
 private:
     Protocol m_protocol;
     int m_maxAttachments;
+    qint64 m_maxAttachmentBytes;
+    qint64 m_attachmentBytes = 0;
     std::optional<Packet> m_pending; // binary packet waiting for attachments
     int m_expectedAttachments = 0;
     std::optional<Packet> m_ready;

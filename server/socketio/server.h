@@ -23,8 +23,16 @@ class Namespace;
 
 struct ServerOptions
 {
-    int connectTimeoutMs = 45000; // an Engine.IO session must join a namespace within this
+    // An Engine.IO session must join a namespace within this (socket.io's
+    // connectTimeout is 45 s; qpush's clients connect at once, and a
+    // handshake flood should not keep sessions alive for long).
+    int connectTimeoutMs = 10000;
     int maxAttachments = 64;
+    qint64 maxAttachmentBytes = 4 << 20; // of one packet's attachments, held until complete
+    // Packets a client sends to a namespace whose admission (middlewares,
+    // connect callback) is still running are held, up to these.
+    int maxEarlyPackets = 100;
+    qint64 maxEarlyBytes = 1 << 20;
 };
 
 using Middleware =

@@ -3,6 +3,8 @@
 #include "logging.h"
 #include "server.h"
 
+#include "net/logthrottle.h"
+
 #include <QDateTime>
 #include <QRandomGenerator>
 
@@ -153,16 +155,45 @@ void Socket::sendAck(qint64 id, const QJsonArray &args, const QList<QByteArray> 
 
 void Socket::join(const QString &room)
 {
-    if (m_closed || m_rooms.contains(room))
+    if (m_closed)
         return;
+    if (m_roomIndex) {
+        if (m_roomIndex->contains(room))
+            return;
+        m_roomIndex->insert(room, m_rooms.size());
+    } else {
+        if (m_rooms.contains(room))
+            return;
+        if (m_rooms.size() + 1 > kRoomIndexThreshold) {
+            m_roomIndex = std::make_unique<QHash<QString, qsizetype>>();
+            m_roomIndex->reserve(m_rooms.size() * 2);
+            for (qsizetype i = 0; i < m_rooms.size(); ++i)
+                m_roomIndex->insert(m_rooms.at(i), i);
+            m_roomIndex->insert(room, m_rooms.size());
+        }
+    }
     m_rooms.append(room);
     m_nsp->joinRoom(this, room);
 }
 
 void Socket::leave(const QString &room)
 {
-    if (!m_rooms.removeOne(room))
+    if (m_roomIndex) {
+        const auto it = m_roomIndex->constFind(room);
+        if (it == m_roomIndex->constEnd())
+            return;
+        const qsizetype pos = it.value();
+        m_roomIndex->erase(it);
+        if (pos != m_rooms.size() - 1) {
+            m_rooms[pos] = m_rooms.constLast();
+            (*m_roomIndex)[m_rooms.at(pos)] = pos;
+        }
+        m_rooms.removeLast();
+        if (m_rooms.size() < kRoomIndexThreshold / 2)
+            m_roomIndex.reset();
+    } else if (!m_rooms.removeOne(room)) {
         return;
+    }
     m_nsp->leaveRoom(this, room);
 }
 
@@ -237,6 +268,7 @@ void Socket::onClosed(const QString &reason)
     if (wasConnected)
         m_nsp->remove(this, reason);
     const auto rooms = std::exchange(m_rooms, {});
+    m_roomIndex.reset();
     for (const QString &room : rooms)
         m_nsp->leaveRoom(this, room);
     m_client->removeSocket(this);
@@ -266,7 +298,7 @@ QList<QPair<QString, QString>> decodeQuery(QByteArrayView raw)
 Client::Client(Server *server, eio::Session *session)
     : QObject(server), m_server(server), m_session(session),
       m_protocol(session->version() == eio::Version::V3 ? Protocol::V4 : Protocol::V5),
-      m_decoder(m_protocol, server->options().maxAttachments)
+      m_decoder(m_protocol, server->options().maxAttachments, server->options().maxAttachmentBytes)
 {
     m_handshake.protocol = m_protocol;
     m_handshake.query = decodeQuery(session->handshake().rawQuery);
@@ -275,19 +307,19 @@ Client::Client(Server *server, eio::Session *session)
     m_handshake.time = QDateTime::currentMSecsSinceEpoch();
     session->setHandler(this);
 
+    // A session that joins no namespace in time is closed (v4 too: its
+    // implicit "/" may be refused or its admission may hang).
+    m_connectTimer = m_server->deadlines()->schedule(m_server->options().connectTimeoutMs, [this] {
+        m_connectTimer = 0;
+        if (m_sockets.empty() && m_session) {
+            qCDebug(lcSocketIo) << "no namespace joined in time (connect_timeout), closing"
+                                << m_session->id();
+            close();
+        }
+    });
     if (m_protocol == Protocol::V4) {
         // socket.io 2.x connects every client to "/" without a CONNECT packet.
         connectNamespace(QStringLiteral("/"), {}, {});
-    } else {
-        m_connectTimer =
-            m_server->deadlines()->schedule(m_server->options().connectTimeoutMs, [this] {
-                m_connectTimer = 0;
-                if (m_sockets.empty()) {
-                    qCDebug(lcSocketIo)
-                        << "no namespace joined in time, closing" << m_session->id();
-                    close();
-                }
-            });
     }
 }
 
@@ -353,16 +385,26 @@ void Client::close()
 
 void Client::onMessage(eio::Session *, const QByteArray &data, bool binary)
 {
+    m_packetBytes += data.size();
     const Decoder::Status status = binary ? m_decoder.feedBinary(data) : m_decoder.feedText(data);
     if (status == Decoder::Status::NeedMore)
         return;
     if (status == Decoder::Status::Error) {
-        qCDebug(lcSocketIo) << "parse error from" << m_session->id() << m_decoder.errorMessage();
+        m_packetBytes = 0;
+        static net::LogThrottle throttle;
+        qint64 suppressed = 0;
+        if (throttle.allow(&suppressed))
+            qCInfo(lcSocketIo).nospace()
+                << "closing " << m_handshake.address.toString() << " (session " << m_session->id()
+                << "): " << m_decoder.errorMessage()
+                << (suppressed ? qPrintable(QStringLiteral(" (%1 more not logged)").arg(suppressed))
+                               : "");
         m_session->close(QStringLiteral("parse error"));
         return;
     }
     Packet packet = m_decoder.takePacket();
     onPacket(packet);
+    m_packetBytes = 0;
 }
 
 void Client::onPacket(Packet &packet)
@@ -388,9 +430,31 @@ void Client::onPacket(Packet &packet)
     }
     if (QList<Packet> *pending = pendingFor(packet.nsp)) {
         // Admission is running (middlewares, callbacks): keep the client's
-        // early events and deliver them once it is connected.
-        if (pending->size() < 1000)
-            pending->append(std::move(packet));
+        // early events and deliver them once it is connected, up to a bound.
+        const ServerOptions &o = m_server->options();
+        qsizetype held = 0;
+        for (const auto &p : m_pendingConnects)
+            held += p.second.size(); // a few namespaces at most
+        if (held >= o.maxEarlyPackets || m_earlyBytes + m_packetBytes > o.maxEarlyBytes) {
+            static net::LogThrottle throttle;
+            qint64 suppressed = 0;
+            if (throttle.allow(&suppressed))
+                qCWarning(lcSocketIo).nospace()
+                    << "closing " << m_handshake.address.toString() << ": more than "
+                    << o.maxEarlyPackets << " packets or " << o.maxEarlyBytes
+                    << " bytes sent before its namespace admitted it (max_early_packets, "
+                       "max_early_bytes)"
+                    << (suppressed
+                            ? qPrintable(QStringLiteral(" (%1 more not logged)").arg(suppressed))
+                            : "");
+            m_pendingConnects.clear();
+            m_earlyBytes = 0;
+            close();
+            m_closing = true; // no admission still running may connect it now
+            return;
+        }
+        m_earlyBytes += m_packetBytes;
+        pending->append(std::move(packet));
         return;
     }
     qCDebug(lcSocketIo) << "packet for a namespace not joined:" << packet.nsp;
@@ -428,6 +492,8 @@ void Client::connectNamespace(const QString &name, const QJsonObject &auth,
                 QList<Packet> early;
                 if (QList<Packet> *held = self->pendingFor(name))
                     early = std::move(*held);
+                if (self->m_pendingConnects.size() <= 1)
+                    self->m_earlyBytes = 0;
                 std::erase_if(self->m_pendingConnects,
                               [&](const auto &p) { return p.first == name; });
                 if (err) {

@@ -132,7 +132,13 @@ private:
     QByteArray m_id;
     QJsonObject m_auth;
     QList<QPair<QString, QString>> m_nspQuery;
-    QStringList m_rooms; // a few per socket: a list is smaller than a hash
+    // A few per socket: a list is smaller than a hash. Past
+    // kRoomIndexThreshold rooms an index (room -> position) keeps join and
+    // leave O(1), so joining or leaving n rooms is O(n) overall; leave then
+    // moves the last room into the gap (the order of rooms() changes).
+    QStringList m_rooms;
+    std::unique_ptr<QHash<QString, qsizetype>> m_roomIndex;
+    static constexpr qsizetype kRoomIndexThreshold = 16;
     bool m_connected = false;
     bool m_closed = false;
     qint64 m_nextAckId = 0;
@@ -182,6 +188,8 @@ private:
     // for its first entry and keeps it.
     std::vector<std::pair<QString, Socket *>> m_sockets;              // by namespace
     std::vector<std::pair<QString, QList<Packet>>> m_pendingConnects; // held while admission runs
+    qint64 m_earlyBytes = 0;  // of the packets held in m_pendingConnects
+    qint64 m_packetBytes = 0; // of the packet being decoded (text and attachments)
     Socket *socketFor(const QString &nsp) const;
     QList<Packet> *pendingFor(const QString &nsp);
     net::DeadlineQueue::Id m_connectTimer = 0;

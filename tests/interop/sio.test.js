@@ -468,3 +468,42 @@ for (const client of CLIENTS) {
     });
   }
 }
+
+// Issue 12: a socket.io 2.x client that asked for base64 (forceBase64: b64=1)
+// gets binary attachments as base64 text frames in unicasts AND broadcasts
+// (the broadcast path used to send raw binary frames).
+describe('socket.io-client 2.5 / websocket, forceBase64', () => {
+  it('receives a broadcast with a binary attachment', T, async () => {
+    const client = CLIENTS[0];
+    const mode = MODES[1];
+    const ms = {};
+    try {
+      const s = {};
+      for (const k of ['A', 'B']) {
+        ms[k] = newManager(client, mode, { forceBase64: true });
+        // eslint-disable-next-line no-await-in-loop
+        s[k] = (await connectSocket(client, ms[k], '/')).socket;
+        // eslint-disable-next-line no-await-in-loop
+        assert.deepEqual(await emitAck(s[k], 'join', 'b64room'), [true]);
+      }
+      // Frames on the wire: text only (base64 "b4..." for the attachment).
+      const frames = [];
+      ms.B.engine.transport.ws.addEventListener('message', (ev) => {
+        frames.push(typeof ev.data === 'string' ? ev.data : { binary: true });
+      });
+      const got = recorder(s, 'bin');
+      const payload = Buffer.from([0, 1, 2, 253, 254, 255]);
+      assert.deepEqual(await emitAck(s.A, 'broadcast',
+        { rooms: ['b64room'], except: [], event: 'bin', args: ['x', payload] }), [true]);
+      await barrier(s);
+      const expected = [['x', { $bin: '000102fdfeff' }]];
+      assert.deepEqual(got, { A: expected, B: expected });
+      assert.ok(frames.length > 0, 'frames seen');
+      assert.ok(frames.every((f) => typeof f === 'string'), `only text frames: ${JSON.stringify(frames)}`);
+      assert.ok(frames.some((f) => f === `b4${payload.toString('base64')}`),
+        `base64 attachment frame: ${JSON.stringify(frames)}`);
+    } finally {
+      for (const m of Object.values(ms)) closeManager(m);
+    }
+  });
+});

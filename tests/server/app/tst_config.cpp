@@ -106,6 +106,14 @@ static QList<std::pair<QString, QVariant>> expectedDefaults()
         {u"max_payload"_s, QVariant(qint64(1000000))},
         {u"client_idle_timeout"_s, QVariant(30000)},
         {u"max_client_buffer"_s, QVariant(qint64(4 << 20))},
+        {u"max_connections"_s, QVariant(0)},
+        {u"max_connections_per_ip"_s, QVariant(1000)},
+        {u"handshake_rate_per_ip"_s, QVariant(50)},
+        {u"connect_timeout"_s, QVariant(10000)},
+        {u"max_attachment_bytes"_s, QVariant(qint64(4 << 20))},
+        {u"max_early_packets"_s, QVariant(100)},
+        {u"max_early_bytes"_s, QVariant(qint64(1 << 20))},
+        {u"trusted_proxies"_s, QVariant(QStringList())},
         {u"store"_s, QVariant(u"sqlite:./data/qpush.db"_s)},
         {u"data_dir"_s, QVariant(u"./data"_s)},
         {u"redis_address"_s, QVariant(QStringList())},
@@ -559,6 +567,10 @@ void TestConfig::badValues_data()
     yaml("unknown transport", "transports: [polling, flash]\n",
          {u"bad.yaml:1"_s, u"transports"_s, u"\"flash\""_s});
     yaml("empty transports", "transports: []\n", {u"transports"_s, u"at least one"_s});
+    yaml("bad trusted proxy", "trusted_proxies: [127.0.0.1, proxy.local]\n",
+         {u"bad.yaml:1"_s, u"trusted_proxies"_s, u"\"proxy.local\""_s});
+    env("bad trusted prefix", "QPUSH_TRUSTED_PROXIES=10.0.0.0/40",
+        {u"QPUSH_TRUSTED_PROXIES"_s, u"trusted_proxies"_s});
     env("empty transports env", "QPUSH_TRANSPORTS=", {u"QPUSH_TRANSPORTS"_s, u"transports"_s});
     cli("unknown role", "--roles=socket,gateway", {u"--roles"_s, u"\"gateway\""_s});
     yaml("empty roles", "roles: []\n", {u"roles"_s, u"no role"_s});
