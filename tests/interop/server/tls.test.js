@@ -42,14 +42,16 @@ function httpsApi(server, method, pathAndQuery, { body, ca = A.pem, port = serve
   return new Promise((resolve, reject) => {
     const auth = 'Basic ' + Buffer.from(`${ADMIN[0]}:${ADMIN[1]}`).toString('base64');
     const data = body === undefined ? null : JSON.stringify(body);
-    const req = https.request({ host: '127.0.0.1', port, method, path: pathAndQuery, ca, servername: 'localhost',
+    const req = https.request({ host: '127.0.0.1', port, method, path: pathAndQuery, ca, servername: 'localhost', ALPNProtocols: ['http/1.1'], agent: false,
       headers: { authorization: auth, ...(data ? { 'content-type': 'application/json' } : {}) } }, (res) => {
       let text = '';
+      const alpn = res.socket.alpnProtocol;
+      const protocol = res.socket.getProtocol();
       res.on('data', (d) => { text += d; });
       res.on('end', () => {
         let parsed;
         try { parsed = JSON.parse(text); } catch { parsed = text; }
-        resolve({ status: res.statusCode, body: parsed, alpn: res.socket.alpnProtocol, protocol: res.socket.getProtocol?.() });
+        resolve({ status: res.statusCode, body: parsed, alpn, protocol });
       });
     });
     req.on('error', reject);
