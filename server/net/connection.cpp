@@ -398,13 +398,32 @@ bool Connection::encryptPending()
     // Plaintext waits in m_out until the handshake is done (nothing is
     // written before the first request, so it never waits in practice).
     if (m_tls->isEstablished()) {
+        // Small pieces (frames of one pass) are gathered into records of up
+        // to 16 KB rather than one record (and 22+ bytes of overhead) each.
+        constexpr qsizetype kRecord = 16 * 1024;
+        static thread_local QByteArray gather;
+        bool ok = true;
+        auto sendGathered = [this, &ok] {
+            if (!gather.isEmpty() && ok)
+                ok = m_tls->send(gather);
+            gather.resize(0);
+        };
         for (const QByteArray &b : std::as_const(m_out)) {
-            if (!m_tls->send(b)) {
-                qCDebug(lcNet).noquote() << "TLS write failed:" << m_tls->errorString();
-                abortDeferred(); // flush() runs inside writeRaw: never close there
-                return false;
+            if (b.size() >= kRecord) {
+                sendGathered();
+                ok = ok && m_tls->send(b);
+            } else {
+                if (gather.size() + b.size() > kRecord)
+                    sendGathered();
+                gather.append(b);
             }
             m_pendingBytes -= b.size();
+        }
+        sendGathered();
+        if (!ok) {
+            qCDebug(lcNet).noquote() << "TLS write failed:" << m_tls->errorString();
+            abortDeferred(); // flush() runs inside writeRaw: never close there
+            return false;
         }
         m_out = QList<QByteArray>();
         if (m_closing)

@@ -6,12 +6,27 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
+
 namespace qpush::net {
 
 namespace {
+// A memory BIO keeps the capacity of its largest burst; one that held more
+// than this is replaced by a fresh one once it is empty, so that an idle
+// connection does not keep, say, the buffer of a 1 MB poll response.
+constexpr size_t kKeepBioBytes = 32 * 1024;
+
 BIO *bio(void *p)
 {
     return static_cast<BIO *>(p);
+}
+
+BIO *newMemBio()
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    if (b)
+        BIO_set_mem_eof_return(b, -1); // empty means "retry later", not end of file
+    return b;
 }
 } // namespace
 
@@ -22,8 +37,8 @@ TlsStream::TlsStream(std::shared_ptr<TlsContext> context) : m_context(std::move(
     m_ssl = SSL_new(m_context->handle());
     if (!m_ssl)
         return;
-    BIO *rbio = BIO_new(BIO_s_mem());
-    BIO *wbio = BIO_new(BIO_s_mem());
+    BIO *rbio = newMemBio();
+    BIO *wbio = newMemBio();
     if (!rbio || !wbio) {
         BIO_free(rbio);
         BIO_free(wbio);
@@ -31,9 +46,6 @@ TlsStream::TlsStream(std::shared_ptr<TlsContext> context) : m_context(std::move(
         m_ssl = nullptr;
         return;
     }
-    // An empty memory BIO means "retry later", not end of file.
-    BIO_set_mem_eof_return(rbio, -1);
-    BIO_set_mem_eof_return(wbio, -1);
     SSL_set_bio(m_ssl, rbio, wbio); // the SSL owns both
     m_rbio = rbio;
     m_wbio = wbio;
@@ -69,8 +81,17 @@ TlsStream::Status TlsStream::receive(const char *data, qsizetype size, QByteArra
             continue;
         }
         const int err = SSL_get_error(m_ssl, n);
-        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+            m_rbioHigh = std::max(m_rbioHigh, size_t(size));
+            if (m_rbioHigh > kKeepBioBytes && BIO_ctrl_pending(bio(m_rbio)) == 0) {
+                if (BIO *fresh = newMemBio()) {
+                    SSL_set0_rbio(m_ssl, fresh); // frees the old one
+                    m_rbio = fresh;
+                    m_rbioHigh = 0;
+                }
+            }
             return Status::Ok;
+        }
         if (err == SSL_ERROR_ZERO_RETURN)
             return Status::Closed;
         m_error =
@@ -80,17 +101,17 @@ TlsStream::Status TlsStream::receive(const char *data, qsizetype size, QByteArra
     }
 }
 
-bool TlsStream::send(const QByteArray &plain)
+bool TlsStream::send(const char *data, qsizetype size)
 {
     if (!isEstablished())
         return false;
-    if (plain.isEmpty())
+    if (size <= 0)
         return true;
     ERR_clear_error();
     // Without SSL_MODE_ENABLE_PARTIAL_WRITE and with a memory BIO, a
     // successful SSL_write has taken everything.
-    const int n = SSL_write(m_ssl, plain.constData(), int(plain.size()));
-    if (n == int(plain.size()))
+    const int n = SSL_write(m_ssl, data, int(size));
+    if (n == int(size))
         return true;
     m_error = takeOpenSslErrors();
     return false;
@@ -121,6 +142,12 @@ QByteArray TlsStream::takeCiphertext()
     QByteArray out(qsizetype(pending), Qt::Uninitialized);
     const int n = BIO_read(bio(m_wbio), out.data(), int(pending));
     out.truncate(n > 0 ? n : 0);
+    if (pending > kKeepBioBytes && BIO_ctrl_pending(bio(m_wbio)) == 0) {
+        if (BIO *fresh = newMemBio()) {
+            SSL_set0_wbio(m_ssl, fresh);
+            m_wbio = fresh;
+        }
+    }
     return out;
 }
 

@@ -33,8 +33,9 @@ public:
     // to `plain`. Closed: the peer sent close_notify. Error: handshake or
     // record failure (errorString()); the connection must be closed.
     Status receive(const char *data, qsizetype size, QByteArray *plain);
-    // Encrypts `plain` into records (only once established). False on error.
-    bool send(const QByteArray &plain);
+    // Encrypts `size` bytes into records (only once established). False on error.
+    bool send(const char *data, qsizetype size);
+    bool send(const QByteArray &plain) { return send(plain.constData(), plain.size()); }
     // Queues a close_notify alert (once established; no-op otherwise).
     void shutdown();
     bool hasCiphertext() const;
@@ -49,6 +50,7 @@ private:
     SSL *m_ssl = nullptr;
     void *m_rbio = nullptr; // BIO *, owned by m_ssl
     void *m_wbio = nullptr;
+    size_t m_rbioHigh = 0; // largest chunk fed since the read BIO was created
     bool m_shutdownSent = false;
     QString m_error;
 };

@@ -81,6 +81,12 @@ private:
                 r.respond(200, {{"content-type", "text/plain"}}, body);
                 return;
             }
+            if (req.path == "/size") {
+                r.respond(200, {{"content-type", "text/plain"}},
+                          QByteArray("size " + QByteArray::number(req.body.size()) + " sum " +
+                                     QByteArray::number(qChecksum(req.body))));
+                return;
+            }
             r.respond(200, {{"content-type", "text/plain"}}, QByteArray("path " + req.path));
         });
         QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
@@ -139,6 +145,7 @@ private Q_SLOTS:
     void httpsRequest();
     void untrustedCertificateRefused();
     void largeResponseAndPipelining();
+    void largeRequestBody();
     void stalledHandshakeClosedByIdleTimeout();
     void plainHttpOnTlsPort();
     void reloadAffectsNewConnectionsOnly();
@@ -238,6 +245,32 @@ void TestTls::largeResponseAndPipelining()
     for (qsizetype i = 0; i < body.size(); i += 4096)
         QCOMPARE(body.at(i), char('A' + (i / 4096) % 26));
     QCOMPARE(body.count('x'), body.size() - (body.size() + 4095) / 4096);
+}
+
+void TestTls::largeRequestBody()
+{
+    start();
+    auto s = client();
+    QVERIFY2(encrypted(s.get()), qPrintable(s->errorString()));
+    QByteArray body(900 * 1024, Qt::Uninitialized);
+    for (qsizetype i = 0; i < body.size(); ++i)
+        body[i] = char((i * 7 + i / 1000) & 0xff);
+    const QByteArray expected =
+        "size " + QByteArray::number(body.size()) + " sum " + QByteArray::number(qChecksum(body));
+    // Twice on one connection: the buffers shrunk after the first still work.
+    for (int round = 0; round < 2; ++round) {
+        s->write("POST /size HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                 QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        QByteArray in;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                in += s->readAll();
+                return in.endsWith(expected) || s->state() != QAbstractSocket::ConnectedState;
+            },
+            30000));
+        QVERIFY2(in.startsWith("HTTP/1.1 200 OK\r\n"), in.left(200).constData());
+        QVERIFY2(in.endsWith(expected), in.right(200).constData());
+    }
 }
 
 void TestTls::stalledHandshakeClosedByIdleTimeout()
