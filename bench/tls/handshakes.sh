@@ -65,3 +65,36 @@ for proto in -tls1_2 -tls1_3; do
     echo "${proto#-}: no figure ($out)"
   fi
 done
+
+# Memory of idle TLS connections: N clients complete a TLS 1.3 handshake on
+# the client port and stay open (within the idle timeout); the server's RSS
+# before and after, per connection. Bounded: the clients close at the end.
+N=${TLS_IDLE_CONNECTIONS:-1000}
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$PID/status"; }
+SOCKET_PORT=$(sed -n 's/.*socket=[^:]*:\([0-9]*\).*/\1/p' "$WORK/out")
+before=$(rss)
+node -e '
+const tls = require("node:tls");
+const [port, n, ca] = [Number(process.argv[1]), Number(process.argv[2]), require("node:fs").readFileSync(process.argv[3])];
+const open = [];
+let done = 0;
+const t = setTimeout(() => { console.error("timeout"); process.exit(1); }, 60000);
+for (let i = 0; i < n; i++) {
+  const s = tls.connect({ host: "127.0.0.1", port, ca, servername: "localhost" }, () => {
+    open.push(s);
+    if (++done === n) { console.log("open"); process.stdin.once("data", () => { for (const c of open) c.destroy(); clearTimeout(t); process.exit(0); }); }
+  });
+  s.on("error", (e) => { console.error(e.message); process.exit(1); });
+}
+' "$SOCKET_PORT" "$N" "$WORK/cert.pem" > "$WORK/node.out" 2>&1 < <(sleep 20; echo close) &
+NODE=$!
+for _ in $(seq 150); do grep -q open "$WORK/node.out" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+after=$(rss)
+wait "$NODE" || true
+if grep -q open "$WORK/node.out"; then
+  awk -v n="$N" -v b="$before" -v a="$after" 'BEGIN { printf "%d idle TLS connections: server RSS %d -> %d KB, %.1f KB per connection\n", n, b, a, (a - b) / n }'
+else
+  echo "idle TLS connections: no figure ($(cat "$WORK/node.out"))"
+fi
+
