@@ -55,6 +55,11 @@ int main(int argc, char *argv[])
         std::fprintf(stdout, "%s\n", qPrintable(notice));
 
     qpush::Application application(config, std::get<QString>(password));
+    QString tlsError;
+    if (!application.loadTls(&tlsError)) { // a configuration error, like a bad value
+        std::fprintf(stderr, "qpush-server: %s\n", qPrintable(tlsError));
+        return 2;
+    }
     application.start([&application, config](const QString &error) {
         if (!error.isEmpty()) {
             std::fprintf(stderr, "qpush-server: %s\n", qPrintable(error));
@@ -78,6 +83,11 @@ int main(int argc, char *argv[])
                          qCInfo(lcApp) << "signal" << sig << "received";
                          qpush::servicemanager::notifyStopping(QStringLiteral("shutting down"));
                          application.shutdown();
+                     });
+    QObject::connect(&signals, &qpush::eventloop::SignalWatcher::reloadRequested, &application,
+                     [&application] {
+                         qCInfo(lcApp) << "SIGHUP received";
+                         application.reloadTls();
                      });
     QObject::connect(&application, &qpush::Application::finished, &app,
                      [] { QCoreApplication::exit(0); });

@@ -8,6 +8,7 @@
 #include "callbacks/webhooks.h"
 #include "engineio/server.h"
 #include "net/httpserver.h"
+#include "net/tlscontext.h"
 #include "push/apnsdispatch.h"
 #include "push/gateway.h"
 #include "push/namespaceregistry.h"
@@ -277,15 +278,39 @@ QByteArray Application::metricsText() const
     return out;
 }
 
-bool Application::listen(QString *error)
+bool Application::loadTls(QString *error)
 {
-    if (!m_config.tls_cert.isEmpty() || !m_config.tls_key.isEmpty()) {
-        // Refuse rather than serve plain HTTP to someone who asked for TLS.
-        *error = QStringLiteral("tls_cert/tls_key are set, but qpush-server does not serve TLS "
-                                "itself yet: terminate TLS in front of it (see "
-                                "packaging/nginx/qpush.conf) and remove these keys");
+    if (m_config.tls_cert.isEmpty() && m_config.tls_key.isEmpty())
+        return true;
+    auto context = net::TlsContext::load(m_config.tls_cert, m_config.tls_key, error);
+    if (!context)
+        return false;
+    qCInfo(lcApp).noquote() << "TLS on both ports with" << m_config.tls_cert << "("
+                            << context->description() << ")";
+    m_clientHttp->setTlsContext(context);
+    m_apiHttp->setTlsContext(context);
+    return true;
+}
+
+bool Application::reloadTls()
+{
+    if (m_config.tls_cert.isEmpty() && m_config.tls_key.isEmpty())
+        return false;
+    QString error;
+    auto context = net::TlsContext::load(m_config.tls_cert, m_config.tls_key, &error);
+    if (!context) {
+        qCWarning(lcApp).noquote()
+            << "TLS reload failed, keeping the current certificate:" << error;
         return false;
     }
+    qCInfo(lcApp).noquote() << "TLS certificate reloaded:" << context->description();
+    m_clientHttp->setTlsContext(context);
+    m_apiHttp->setTlsContext(context);
+    return true;
+}
+
+bool Application::listen(QString *error)
+{
     if (m_config.hasRole(Role::Socket)) {
         if (!m_clientHttp->listen(QHostAddress(m_config.socket_ip), m_config.socket_port)) {
             *error = QStringLiteral("cannot listen on %1:%2 (socket_port): %3")

@@ -61,6 +61,14 @@ public:
     // finished() once connections are flushed (or after a short grace time).
     void shutdown();
 
+    // Loads tls_cert/tls_key (when set) for both ports; call before start().
+    // False with a message naming the file and the reason (a config error).
+    bool loadTls(QString *error);
+    // Loads the certificate and key again (SIGHUP): new connections use the
+    // new ones, open connections keep theirs. On failure the old ones stay
+    // in use and the reason is logged. Returns true when reloaded.
+    bool reloadTls();
+
 Q_SIGNALS:
     void finished();
 

@@ -1,4 +1,4 @@
-// Turns SIGINT/SIGTERM into a Qt signal (self-pipe + QSocketNotifier), so
+// Turns SIGINT/SIGTERM (and SIGHUP) into Qt signals (self-pipe + QSocketNotifier), so
 // that shutdown runs in the event loop, not in a signal handler.
 #pragma once
 
@@ -17,6 +17,8 @@ public:
 
 Q_SIGNALS:
     void terminationRequested(int signalNumber);
+    // SIGHUP: reload what can be reloaded (the process keeps running).
+    void reloadRequested();
 
 private:
     QSocketNotifier *m_notifier = nullptr;

@@ -2,6 +2,8 @@
 
 #include "logging.h"
 #include "logthrottle.h"
+#include "tlscontext.h"
+#include "tlsstream.h"
 
 #include <QSocketNotifier>
 
@@ -64,6 +66,37 @@ Connection::~Connection()
     m_deadlines->cancel(m_idleTimer);
 }
 
+bool Connection::startTls(std::shared_ptr<TlsContext> context)
+{
+    auto tls = std::make_unique<TlsStream>(std::move(context));
+    if (!tls->isValid())
+        return false;
+    m_tls = std::move(tls);
+    return true;
+}
+
+bool Connection::receiveTls(const char *data, qsizetype size)
+{
+    const bool wasEstablished = m_tls->isEstablished();
+    const TlsStream::Status status = m_tls->receive(data, size, &m_in);
+    if (status == TlsStream::Status::Ok)
+        return true;
+    if (status == TlsStream::Status::Error)
+        qCDebug(lcNet).noquote() << (wasEstablished ? "TLS error from"
+                                                    : "TLS handshake failed from")
+                                 << peerAddress().toString() + QLatin1Char(':') +
+                                        QString::number(peerPort())
+                                 << m_tls->errorString();
+    // Send what OpenSSL has to say (an alert) on a best-effort basis.
+    const QByteArray alert = m_tls->takeCiphertext();
+    if (!alert.isEmpty()) {
+        [[maybe_unused]] const ssize_t n =
+            ::send(m_fd, alert.constData(), size_t(alert.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    finish();
+    return false;
+}
+
 QHostAddress Connection::peerAddress() const
 {
     sockaddr_storage ss{};
@@ -110,7 +143,12 @@ void Connection::onReadable()
         if (n > 0) {
             if (m_lingering)
                 continue; // discard: we are only waiting for the peer's FIN
-            m_in.append(chunk, n);
+            if (m_tls) {
+                if (!receiveTls(chunk, n))
+                    return; // closed
+            } else {
+                m_in.append(chunk, n);
+            }
             if (n < qsizetype(sizeof chunk))
                 break;
             continue;
@@ -128,6 +166,9 @@ void Connection::onReadable()
     }
     if (m_lingering)
         return;
+    // Handshake messages, session tickets: answer them now.
+    if (m_tls && m_tls->hasCiphertext() && !(m_writeNotifier && m_writeNotifier->isEnabled()))
+        flush();
     if (m_mode == Mode::WebSocket) {
         processWebSocketInput();
         return;
@@ -332,6 +373,7 @@ void Connection::abortDeferred()
         return;
     m_closeQueued = true;
     m_out.clear();
+    m_wire.clear();
     m_in.clear();
     m_pendingBytes = 0;
     m_batchedBytes = 0;
@@ -351,14 +393,61 @@ void Connection::flushBatched()
         flush();
 }
 
+bool Connection::encryptPending()
+{
+    // Plaintext waits in m_out until the handshake is done (nothing is
+    // written before the first request, so it never waits in practice).
+    if (m_tls->isEstablished()) {
+        // Small pieces (frames of one pass) are gathered into records of up
+        // to 16 KB rather than one record (and 22+ bytes of overhead) each.
+        constexpr qsizetype kRecord = 16 * 1024;
+        static thread_local QByteArray gather;
+        bool ok = true;
+        auto sendGathered = [this, &ok] {
+            if (!gather.isEmpty() && ok)
+                ok = m_tls->send(gather);
+            gather.resize(0);
+        };
+        for (const QByteArray &b : std::as_const(m_out)) {
+            if (b.size() >= kRecord) {
+                sendGathered();
+                ok = ok && m_tls->send(b);
+            } else {
+                if (gather.size() + b.size() > kRecord)
+                    sendGathered();
+                gather.append(b);
+            }
+            m_pendingBytes -= b.size();
+        }
+        sendGathered();
+        if (!ok) {
+            qCDebug(lcNet).noquote() << "TLS write failed:" << m_tls->errorString();
+            abortDeferred(); // flush() runs inside writeRaw: never close there
+            return false;
+        }
+        m_out = QList<QByteArray>();
+        if (m_closing)
+            m_tls->shutdown(); // close_notify after the last response
+    }
+    QByteArray records = m_tls->takeCiphertext();
+    if (!records.isEmpty()) {
+        m_pendingBytes += records.size();
+        m_wire.append(std::move(records));
+    }
+    return true;
+}
+
 void Connection::flush()
 {
     m_batchedBytes = 0;
-    while (!m_out.isEmpty()) {
+    if (m_tls && !encryptPending())
+        return;
+    QList<QByteArray> &queue = m_tls ? m_wire : m_out;
+    while (!queue.isEmpty()) {
         iovec iov[kMaxIov];
         int count = 0;
-        for (qsizetype i = 0; i < m_out.size() && count < kMaxIov; ++i, ++count) {
-            const QByteArray &b = m_out.at(i);
+        for (qsizetype i = 0; i < queue.size() && count < kMaxIov; ++i, ++count) {
+            const QByteArray &b = queue.at(i);
             const qsizetype skip = i == 0 ? m_outOffset : 0;
             iov[count].iov_base = const_cast<char *>(b.constData() + skip);
             iov[count].iov_len = size_t(b.size() - skip);
@@ -385,11 +474,11 @@ void Connection::flush()
         }
         m_pendingBytes -= n;
         qsizetype left = n;
-        while (left > 0 && !m_out.isEmpty()) {
-            const qsizetype avail = m_out.front().size() - m_outOffset;
+        while (left > 0 && !queue.isEmpty()) {
+            const qsizetype avail = queue.front().size() - m_outOffset;
             if (left >= avail) {
                 left -= avail;
-                m_out.removeFirst();
+                queue.removeFirst();
                 m_outOffset = 0;
             } else {
                 m_outOffset += left;
@@ -399,8 +488,8 @@ void Connection::flush()
     }
     if (m_writeNotifier)
         m_writeNotifier->setEnabled(false);
-    m_out = QList<QByteArray>(); // release capacity
-    if (m_closing)
+    queue = QList<QByteArray>(); // release capacity
+    if (m_closing && outputEmpty())
         linger();
 }
 
@@ -456,13 +545,18 @@ void Connection::closeGracefully()
     m_closing = true;
     QPointer<Connection> self(this);
     notifyClosing();
-    if (self && m_out.isEmpty())
+    if (!self || m_finished)
+        return;
+    if (m_tls && m_tls->isEstablished() && !m_closeQueued)
+        flush(); // close_notify, then linger
+    else if (outputEmpty())
         linger();
 }
 
 void Connection::abort()
 {
     m_out.clear();
+    m_wire.clear();
     m_pendingBytes = 0;
     finish();
 }
@@ -482,6 +576,7 @@ void Connection::finish()
     ::close(m_fd);
     m_fd = -1;
     m_out.clear();
+    m_wire.clear();
     m_in.clear();
     notifyClosing();
     deleteLater();

@@ -17,12 +17,16 @@
 #include <QObject>
 #include <QPointer>
 
+#include <memory>
+
 class QSocketNotifier;
 
 namespace qpush::net {
 
 class Connection;
 class HttpServer;
+class TlsContext;
+class TlsStream;
 
 // What a connection reports to its server: direct calls rather than signal
 // connections, which would cost a few hundred bytes per connection.
@@ -68,6 +72,12 @@ public:
     Connection(qintptr fd, const ConnectionLimits *limits, DeadlineQueue *deadlines,
                QObject *parent, ConnectionOwner *owner, WriteBatcher *batcher = nullptr);
     ~Connection() override;
+
+    // Serves this connection over TLS with `context` (call right after
+    // construction, before the event loop reads). False if OpenSSL could not
+    // set up the session (then the caller aborts the connection).
+    bool startTls(std::shared_ptr<TlsContext> context);
+    bool isTls() const { return m_tls != nullptr; }
 
     QHostAddress peerAddress() const;
     quint16 peerPort() const;
@@ -118,6 +128,9 @@ private:
     void processHttpInput();
     void processWebSocketInput();
     void flush();
+    bool encryptPending();
+    bool receiveTls(const char *data, qsizetype size);
+    bool outputEmpty() const { return m_out.isEmpty() && m_wire.isEmpty(); }
     void linger();
     void notifyClosing();
     void finish();
@@ -139,8 +152,9 @@ private:
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
     QByteArray m_in;
-    QList<QByteArray> m_out;
-    qsizetype m_outOffset = 0; // bytes of m_out.front() already written
+    QList<QByteArray> m_out;   // to send (plaintext under TLS)
+    QList<QByteArray> m_wire;  // TLS only: records encrypted from m_out, to send
+    qsizetype m_outOffset = 0; // bytes of the front of the sent queue already written
     qsizetype m_pendingBytes = 0;
     qsizetype m_batchedBytes = 0; // queued since the last write attempt
     WriteBatcher *m_batcher = nullptr;
@@ -149,6 +163,7 @@ private:
     http::RequestParser m_parser;
     ws::FrameReader m_frames;
     WebSocketHandler *m_wsHandler = nullptr;
+    std::unique_ptr<TlsStream> m_tls;
     DeadlineQueue *m_deadlines;
     DeadlineQueue::Id m_idleTimer = 0;
     const ConnectionLimits *m_limits;

@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "logthrottle.h"
+#include "tlscontext.h"
 
 #include <QSocketNotifier>
 #include <QTimer>
@@ -191,6 +192,10 @@ void HttpServer::onAcceptReady()
         if (!key.isNull())
             m_keys.insert(c, key);
         ++m_connections;
+        if (m_tls && !c->startTls(m_tls)) {
+            qCWarning(lcNet) << "cannot set up a TLS session:" << takeOpenSslErrors();
+            c->abort(); // reports connectionClosed: the counts above are undone
+        }
     }
     updateNotifier();
 }

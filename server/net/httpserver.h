@@ -21,6 +21,7 @@
 #include <QObject>
 
 #include <functional>
+#include <memory>
 
 class QSocketNotifier;
 class QTimer;
@@ -46,6 +47,10 @@ public:
     ~HttpServer() override;
 
     void setHandler(Handler handler) { m_handler = std::move(handler); }
+    // Serves TLS on connections accepted from now on (null: plain TCP).
+    // Open connections keep the context they started with.
+    void setTlsContext(std::shared_ptr<TlsContext> context) { m_tls = std::move(context); }
+    bool isTls() const { return m_tls != nullptr; }
     void setListenerLimits(ListenerLimits limits) { m_listenerLimits = std::move(limits); }
     const ListenerLimits &listenerLimits() const { return m_listenerLimits; }
     qsizetype connectionCount() const { return m_connections; }
@@ -91,6 +96,7 @@ private:
     bool m_retryPending = false;
     QHash<QByteArray, qsizetype> m_perIp; // open connections by address (capped servers)
     QHash<Connection *, QByteArray> m_keys;
+    std::shared_ptr<TlsContext> m_tls;
 };
 
 } // namespace qpush::net

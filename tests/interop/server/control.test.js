@@ -1554,14 +1554,3 @@ describe('room-apns, room-leave-message, GET/POST client', () => {
     assert.deepEqual(await info(web), after);
   });
 });
-
-describe('start-up refusals', () => {
-  it('tls_cert/tls_key set: the server refuses to start (exit 1, clear message) rather than serve plain HTTP', T, async () => {
-    const fs = require('node:fs');
-    const os = require('node:os');
-    const pem = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qpush-tls-')), 'x.pem');
-    fs.writeFileSync(pem, 'not used\n');
-    await assert.rejects(q.startQpush({ tls_cert: pem, tls_key: pem }),
-      (err) => /exited 1/.test(err.message) && /does not serve TLS/.test(err.message));
-  });
-});
