@@ -136,9 +136,9 @@ bool queryFlag(const Context &ctx, const char *key)
     return v == "true" || v == "1";
 }
 
-// The caller's address: the one place that decides it (namespace
-// `client_ip`, auth throttling). The peer address; X-Forwarded-For is not
-// trusted from anyone.
+// The caller's address (namespace `client_ip`, auth throttling): the
+// router sets it from the peer, or from X-Forwarded-For when the peer is
+// one of `trusted_proxies`.
 QString clientIp(const Context &ctx)
 {
     return QString::fromLatin1(ctx.request.peerAddress);

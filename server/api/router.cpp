@@ -47,10 +47,22 @@ bool Router::matches(const QByteArray &path) const
 
 void Router::handle(net::Responder responder, http::Request &request) const
 {
-    // The client address is looked up here, for REST only: the client
-    // port's polling requests do not pay a getpeername per request.
-    if (net::Connection *c = responder.connection())
-        request.peerAddress = c->peerAddress().toString().toLatin1();
+    // The caller's address is looked up here, for REST only (the client
+    // port's polling requests do not pay a getpeername per request): the
+    // peer, or what a trusted proxy says in X-Forwarded-For.
+    if (net::Connection *c = responder.connection()) {
+        const QHostAddress peer = c->peerAddress();
+        QHostAddress caller = peer;
+        if (!m_trustedProxies.isEmpty()) {
+            QByteArray forwarded; // every X-Forwarded-For header, in order
+            for (const http::Header &h : request.headers) {
+                if (h.name.compare("X-Forwarded-For", Qt::CaseInsensitive) == 0)
+                    forwarded += (forwarded.isEmpty() ? "" : ",") + h.value;
+            }
+            caller = net::clientAddress(peer, forwarded, m_trustedProxies);
+        }
+        request.peerAddress = net::normalized(caller).toString().toLatin1();
+    }
     Reply reply(std::move(responder), m_cors.replyHeaders(request));
     if (request.method == "OPTIONS") {
         // Always Authorization and Content-Type (SPEC §10), plus what the

@@ -6,6 +6,8 @@
 #include "cors.h"
 #include "reply.h"
 
+#include "net/clientaddress.h"
+
 #include <QHash>
 
 #include <functional>
@@ -33,6 +35,9 @@ public:
     bool matches(const QByteArray &path) const;
     // The CORS rules of every reply (default: no listed origins).
     void setCorsPolicy(CorsPolicy policy) { m_cors = std::move(policy); }
+    // Proxies whose X-Forwarded-For names the caller (trusted_proxies);
+    // everyone else's header is ignored.
+    void setTrustedProxies(QList<net::Cidr> proxies) { m_trustedProxies = std::move(proxies); }
 
 private:
     struct Route
@@ -46,6 +51,7 @@ private:
                       QString *param) const;
     QList<Route> m_routes;
     CorsPolicy m_cors;
+    QList<net::Cidr> m_trustedProxies;
 };
 
 } // namespace qpush::api

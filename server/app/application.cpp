@@ -204,6 +204,7 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     m_restApi->setAuthThrottle(m_config.auth_failure_limit,
                                qint64(m_config.auth_failure_window) * 1000);
     m_router->setCorsPolicy(api::CorsPolicy(m_config.cors_origins));
+    m_router->setTrustedProxies(trustedProxies);
 
     auto routeApi = [this](net::Responder responder, http::Request &request) {
         m_router->handle(std::move(responder), request);

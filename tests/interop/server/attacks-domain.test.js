@@ -432,3 +432,30 @@ describe('callbacks: no network details to clients, no callback password in the 
     printRss(server, 'finding 10 (callbacks)');
   });
 });
+
+describe('X-Forwarded-For: believed only from trusted_proxies (finding 10)', () => {
+  const save = (server, key, headers) => api(server, 'POST', '/api/admin/namespace/save',
+    { auth: ADMIN, headers, body: { key, name: key.slice(1), auth_passwd: 'pw' } });
+
+  it('without trusted_proxies a forged header does not become client_ip', T, async () => {
+    const server = await q.startQpush();
+    try {
+      const r = await save(server, '/xff1', { 'x-forwarded-for': '203.0.113.7' });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.client_ip, '127.0.0.1');
+    } finally { await server.cleanup(); }
+  });
+
+  it('behind a trusted proxy client_ip is the rightmost untrusted address', T, async () => {
+    const server = await q.startQpush({ trusted_proxies: ['127.0.0.0/8'] });
+    try {
+      // What the client claimed (198.51.100.9) is left of the address the
+      // trusted proxy saw (203.0.113.7): only the latter is believed.
+      const r = await save(server, '/xff2', { 'x-forwarded-for': '198.51.100.9, 203.0.113.7' });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.client_ip, '203.0.113.7');
+      const plain = await save(server, '/xff3', {});
+      assert.equal(plain.body.client_ip, '127.0.0.1');
+    } finally { await server.cleanup(); }
+  });
+});
