@@ -121,6 +121,7 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     m_engine = std::make_unique<eio::Server>(eo, m_deadlines.get());
     sio::ServerOptions so;
     so.connectTimeoutMs = m_config.connect_timeout;
+    so.maxPendingClients = m_config.max_pending_sessions;
     so.maxAttachmentBytes = m_config.max_attachment_bytes;
     so.maxEarlyPackets = m_config.max_early_packets;
     so.maxEarlyBytes = m_config.max_early_bytes;

@@ -63,6 +63,7 @@ const std::vector<KeyDef> &keyDefs()
         {"max_connections_per_ip", &Config::max_connections_per_ip, 0, kIntMax},
         {"handshake_rate_per_ip", &Config::handshake_rate_per_ip, 0, kIntMax},
         {"connect_timeout", &Config::connect_timeout, 1, kIntMax},
+        {"max_pending_sessions", &Config::max_pending_sessions, 1, kIntMax},
         {"max_attachment_bytes", &Config::max_attachment_bytes, 1, kInt64Max},
         {"max_early_packets", &Config::max_early_packets, 0, kIntMax},
         {"max_early_bytes", &Config::max_early_bytes, 0, kInt64Max},

@@ -52,6 +52,7 @@ struct Config
     int max_connections_per_ip = 1000;     // client port, per source address; 0: none
     int handshake_rate_per_ip = 50;        // new sessions per second per address; 0: none
     int connect_timeout = 10000;           // ms for a session to join a namespace
+    int max_pending_sessions = 10000;      // sessions not yet in a namespace, all addresses
     qint64 max_attachment_bytes = 4 << 20; // binary attachments of one packet
     int max_early_packets = 100;           // packets held while a namespace admits the client
     qint64 max_early_bytes = 1 << 20;      // their bytes

@@ -2,6 +2,8 @@
 
 #include "logging.h"
 
+#include "net/logthrottle.h"
+
 namespace qpush::sio {
 
 namespace {
@@ -243,6 +245,23 @@ void Server::resolveNamespace(const QString &name, const Handshake &handshake,
 void Server::closeAll()
 {
     m_engine->closeAll();
+}
+
+bool Server::admitPendingClient()
+{
+    if (m_pendingClients >= m_options.maxPendingClients) {
+        static net::LogThrottle throttle;
+        qint64 suppressed = 0;
+        if (throttle.allow(&suppressed))
+            qCWarning(lcSocketIo).nospace()
+                << "limit max_pending_sessions tripped: " << m_pendingClients
+                << " sessions have not joined a namespace yet, closing new ones"
+                << (suppressed ? qPrintable(QStringLiteral(" (%1 more not logged)").arg(suppressed))
+                               : "");
+        return false;
+    }
+    ++m_pendingClients;
+    return true;
 }
 
 } // namespace qpush::sio

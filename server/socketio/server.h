@@ -27,6 +27,11 @@ struct ServerOptions
     // connectTimeout is 45 s; qpush's clients connect at once, and a
     // handshake flood should not keep sessions alive for long).
     int connectTimeoutMs = 10000;
+    // Sessions that have not joined a namespace yet, from all addresses
+    // together: a handshake flood from many addresses (or from loopback,
+    // which the per-address limits exempt) cannot hold more than this.
+    // Past it a new session is closed at once (its client may retry).
+    int maxPendingClients = 10000;
     int maxAttachments = 64;
     qint64 maxAttachmentBytes = 4 << 20; // of one packet's attachments, held until complete
     // Packets a client sends to a namespace whose admission (middlewares,
@@ -150,6 +155,10 @@ public:
 
     eio::Server *engine() const { return m_engine; }
     const ServerOptions &options() const { return m_options; }
+    // Sessions counted against maxPendingClients (Client only).
+    bool admitPendingClient();
+    void releasePendingClient() { --m_pendingClients; }
+    int pendingClients() const { return m_pendingClients; }
     net::DeadlineQueue *deadlines() const { return m_engine->deadlines(); }
 
     // The namespace of that name, created if needed.
@@ -179,6 +188,7 @@ private:
 
     eio::Server *m_engine;
     ServerOptions m_options;
+    int m_pendingClients = 0;
     QHash<QString, Namespace *> m_namespaces;
     NamespaceAdmission m_admission;
     std::function<void(Namespace *)> m_onCreated;

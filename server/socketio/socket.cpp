@@ -309,7 +309,11 @@ Client::Client(Server *server, eio::Session *session)
 
     // A session that joins no namespace in time is closed (v4 too: its
     // implicit "/" may be refused or its admission may hang).
-    m_connectTimer = m_server->deadlines()->schedule(m_server->options().connectTimeoutMs, [this] {
+    // Past max_pending_sessions the session is closed at once, by the same
+    // deadline (never inside the handshake that is creating it).
+    m_pending = m_server->admitPendingClient();
+    const int connectTimeoutMs = m_pending ? m_server->options().connectTimeoutMs : 0;
+    m_connectTimer = m_server->deadlines()->schedule(connectTimeoutMs, [this] {
         m_connectTimer = 0;
         if (m_sockets.empty() && m_session) {
             qCDebug(lcSocketIo) << "no namespace joined in time (connect_timeout), closing"
@@ -329,6 +333,8 @@ Client::~Client()
     // this is still a Client (not in ~QObject).
     qDeleteAll(findChildren<Socket *>(Qt::FindDirectChildrenOnly));
     m_server->deadlines()->cancel(m_connectTimer);
+    if (m_pending)
+        m_server->releasePendingClient();
     if (m_session)
         m_session->setHandler(nullptr);
 }
@@ -505,6 +511,10 @@ void Client::connectNamespace(const QString &name, const QJsonObject &auth,
                 // Only a namespace actually joined stops the connect timeout
                 // (as in socket.io): refused CONNECTs do not keep a session.
                 self->m_server->deadlines()->cancel(self->m_connectTimer);
+                if (self->m_pending) {
+                    self->m_pending = false;
+                    self->m_server->releasePendingClient();
+                }
                 self->m_sockets.emplace_back(name, s);
                 s->onConnected();
                 Packet ack;

@@ -193,6 +193,7 @@ private:
     Socket *socketFor(const QString &nsp) const;
     QList<Packet> *pendingFor(const QString &nsp);
     net::DeadlineQueue::Id m_connectTimer = 0;
+    bool m_pending = false; // counted in Server::pendingClients()
     bool m_closing = false;
 };
 

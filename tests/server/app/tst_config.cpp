@@ -110,6 +110,7 @@ static QList<std::pair<QString, QVariant>> expectedDefaults()
         {u"max_connections_per_ip"_s, QVariant(1000)},
         {u"handshake_rate_per_ip"_s, QVariant(50)},
         {u"connect_timeout"_s, QVariant(10000)},
+        {u"max_pending_sessions"_s, QVariant(10000)},
         {u"max_attachment_bytes"_s, QVariant(qint64(4 << 20))},
         {u"max_early_packets"_s, QVariant(100)},
         {u"max_early_bytes"_s, QVariant(qint64(1 << 20))},

@@ -104,6 +104,7 @@ private Q_SLOTS:
     void earlyPacketsCapped();
     void attachmentBytesCapped();
     void manyRooms();
+    void pendingSessionsCapped();
 };
 
 // Issue 11 finding 1: two members of a room stop reading; a large broadcast
@@ -274,6 +275,45 @@ void TestSioAttacks::manyRooms()
     s->join(u"b"_s);
     s->leave(u"a"_s);
     QCOMPARE(s->rooms(), QStringList{u"b"_s});
+}
+
+// Issue 11 finding 10: sessions that have not joined a namespace are capped
+// for all addresses together (loopback, exempt from the per-address limits,
+// included): past max_pending_sessions a new session is closed at once, and
+// one that joins frees its place.
+void TestSioAttacks::pendingSessionsCapped()
+{
+    sio::ServerOptions options;
+    options.maxPendingClients = 2;
+    SioFixture fx(options);
+    QVERIFY(fx.listening);
+    sio::Namespace *root = fx.io.of(u"/"_s);
+    QList<std::function<void(std::optional<sio::ConnectError>)>> admits;
+    root->use([&](sio::Socket *, std::function<void(std::optional<sio::ConnectError>)> next) {
+        admits.append(std::move(next));
+    });
+    auto a = fx.open(4);
+    auto b = fx.open(4);
+    QVERIFY(a && b);
+    QCOMPARE(fx.io.pendingClients(), 2);
+    auto c = fx.open(4); // over the cap: closed at once
+    QVERIFY(c);
+    QVERIFY(c->waitDisconnected(10000));
+    QCOMPARE(fx.io.pendingClients(), 2);
+    QVERIFY(!a->isDisconnected());
+    a->send("0");
+    QTRY_COMPARE(admits.size(), 1);
+    admits.first()(std::nullopt);
+    QVERIFY(a->nextText().startsWith("40{"));
+    QCOMPARE(fx.io.pendingClients(), 1); // a joined
+    auto d = fx.open(4);
+    QVERIFY(d);
+    QTest::qWait(100);
+    QVERIFY(!d->isDisconnected());
+    QCOMPARE(fx.io.pendingClients(), 2);
+    b.reset();
+    d.reset();
+    QTRY_COMPARE(fx.io.pendingClients(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestSioAttacks)
