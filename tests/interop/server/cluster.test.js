@@ -1,0 +1,206 @@
+'use strict';
+// Several qpush-server nodes sharing one Redis (issue 15): a redis-server and
+// three nodes A, B, C on free loopback ports, socket.io 2.x and 4.x clients
+// spread over the nodes. Asserts: a room push sent to any node reaches every
+// online member on every node exactly once; `except` and `extra: 'lost'`
+// hold across nodes; a transfer moves members on every node; a namespace
+// saved on A is accepted on C, turned offline on A it disconnects and
+// refuses clients on C; Redis restarted mid-run (same port, AOF) -> the
+// nodes reconnect, resubscribe and deliver again.
+//
+// Absence is asserted with a fence (see push.test.js): pushes published by
+// one node reach each subscriber in publish order, so after the fence that
+// node published arrived everywhere, an earlier push that did not arrive never
+// will.
+
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const q = require('./qpush');
+
+const { api, createNamespace, connect, connectOk, request, collect, until, freePort } = q;
+
+const T = { timeout: 60000 };
+const CLIENT_KINDS = [
+  { gen: 2, transports: ['websocket'] },
+  { gen: 4, transports: ['websocket'] },
+  { gen: 2, transports: ['polling'] },
+  { gen: 4, transports: ['polling'] },
+];
+
+let seq = 0;
+const uniq = (p) => `${p}${++seq}`;
+
+// redis-server with an append-only file, so that a kill -9 and a start on the
+// same port and directory keep the data (namespaces, counters).
+function spawnRedis(port, dir) {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+    '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ready = new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('redis-server did not start')), 10000);
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; if (/Ready to accept connections/.test(out)) { clearTimeout(t); resolve(); } });
+    child.on('exit', (code) => { clearTimeout(t); reject(new Error(`redis-server exited ${code}: ${out}`)); });
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return { child, ready, exited };
+}
+
+async function metric(node, name) {
+  const r = await fetch(`${node.apiUrl}/metrics`);
+  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(await r.text());
+  return m ? Number(m[1]) : undefined;
+}
+
+function ok200(r, what) {
+  assert.equal(r.status, 200, `${what}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+  return r.body;
+}
+
+describe('three nodes over one Redis', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qpush-cluster-'));
+  let redisPort;
+  let redis;
+  const nodes = [];
+  let A, B, C;
+  const NSP = '/multi';
+  let auth;
+  const open = new Set();
+
+  async function startRedis() {
+    redis = spawnRedis(redisPort, dir);
+    await redis.ready;
+  }
+
+  async function client(node, kind, { uuid, rooms = [], nsp = NSP } = {}) {
+    const s = await connectOk(node, { gen: kind.gen, transports: kind.transports, nsp, query: { uuid: uuid || uniq('u') } });
+    open.add(s);
+    s.pushes = collect(s, 'push');
+    s.clientId = s.okPayload.clientId;
+    s.node = node;
+    if (rooms.length) assert.deepEqual(await request(s, 'joinRoom', rooms), { status: 200, msg: 'ok' });
+    return s;
+  }
+
+  async function push(node, body, what = 'push') {
+    const b = ok200(await api(node, 'POST', '/api/auth/push', { auth, body }), what);
+    assert.equal(typeof b.id, 'number', what);
+    return b;
+  }
+
+  // Pushes a fence through `node` and waits until every socket got it.
+  async function fence(node, room, sockets) {
+    const r = await push(node, { room, pushData: { fence: true } }, 'fence');
+    await until(() => sockets.every((s) => s.pushes.some((p) => p.id === r.id)), 10000, `fence ${r.id}`);
+  }
+
+  const count = (s, id) => s.pushes.filter((p) => p.id === id).length;
+
+  before(async () => {
+    redisPort = await freePort();
+    await startRedis();
+    const cfg = { store: 'redis', redis_address: `127.0.0.1:${redisPort}` };
+    for (let i = 0; i < 3; ++i) nodes.push(await q.startQpush(cfg));
+    [A, B, C] = nodes;
+    auth = await createNamespace(A, NSP);
+  });
+
+  after(async () => {
+    for (const s of open) s.close();
+    for (const n of nodes) await n.cleanup();
+    if (redis) { redis.child.kill('SIGKILL'); await redis.exited; }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a namespace saved on A is accepted on B and C', T, async () => {
+    for (const n of [B, C]) {
+      await until(async () => {
+        try { const s = await client(n, CLIENT_KINDS[1]); s.close(); open.delete(s); return true; } catch { return false; }
+      }, 10000, 'the namespace known on another node');
+    }
+  });
+
+  it('a room push through any node reaches every member on every node exactly once', T, async () => {
+    const room = uniq('room');
+    const members = [];
+    for (const n of nodes)
+      for (const k of CLIENT_KINDS) members.push(await client(n, k, { rooms: [room] }));
+    const other = await client(C, CLIENT_KINDS[1], { rooms: [uniq('elsewhere')] });
+    for (const via of nodes) {
+      const r = await push(via, { room, pushData: { via: via.apiPort } });
+      await until(() => members.every((s) => count(s, r.id) >= 1), 10000, `push ${r.id} everywhere`);
+      await fence(via, room, members);
+      for (const s of members) assert.equal(count(s, r.id), 1, `client on ${s.node.socketPort} got push ${r.id} once`);
+      const ev = members[members.length - 1].pushes.find((p) => p.id === r.id);
+      assert.deepEqual(ev.pushData, { via: via.apiPort });
+      assert.equal(ev.room, room);
+      assert.equal(ev.namespace, NSP);
+    }
+    assert.equal(other.pushes.length, 0, 'a client outside the room got nothing');
+  });
+
+  it('except and extra "lost" hold across nodes', T, async () => {
+    const room = uniq('ex');
+    const a = await client(A, CLIENT_KINDS[0], { rooms: [room] });
+    const b = await client(B, CLIENT_KINDS[1], { rooms: [room] });
+    const c = await client(C, CLIENT_KINDS[3], { rooms: [room] });
+    const all = [a, b, c];
+    const r = await push(B, { room, pushData: { ex: 1 }, except: c.clientId });
+    const lost = await push(A, { room, pushData: { lost: 1 }, extra: 'lost' });
+    await fence(A, room, all);
+    await fence(B, room, all);
+    assert.equal(count(a, r.id), 1);
+    assert.equal(count(b, r.id), 1);
+    assert.equal(count(c, r.id), 0, 'the except client on another node got nothing');
+    for (const s of all) assert.equal(count(s, lost.id), 0, 'a lost push is delivered to nobody');
+  });
+
+  it('a transfer through A moves and tells the members on every node', T, async () => {
+    const src = uniq('src');
+    const target = uniq('target');
+    const members = [await client(A, CLIENT_KINDS[1], { rooms: [src] }), await client(B, CLIENT_KINDS[0], { rooms: [src] }),
+      await client(C, CLIENT_KINDS[2], { rooms: [src] })];
+    const joins = members.map((s) => collect(s, 'joinRoom'));
+    ok200(await api(A, 'POST', '/api/auth/transfer', { auth, body: { sourceRooms: [src], targetRoom: target, type: 'join' } }), 'transfer');
+    await until(() => joins.every((j) => j.length === 1), 10000, 'joinRoom on every node');
+    for (const j of joins) assert.deepEqual(j[0], { sourceRooms: [src], targetRoom: target, type: 'join', namespace: NSP });
+    const r = await push(C, { room: target, pushData: { t: 1 } });
+    await until(() => members.every((s) => count(s, r.id) === 1), 10000, 'push to the target room everywhere');
+  });
+
+  it('Redis restarted mid-run: the nodes resubscribe and deliver again', T, async () => {
+    const room = uniq('restart');
+    const members = [await client(A, CLIENT_KINDS[1], { rooms: [room] }), await client(B, CLIENT_KINDS[0], { rooms: [room] }),
+      await client(C, CLIENT_KINDS[3], { rooms: [room] })];
+    for (const n of nodes) assert.equal(await metric(n, 'qpush_cluster_bus_ready'), 1);
+    redis.child.kill('SIGKILL');
+    await redis.exited;
+    for (const n of nodes) await until(async () => (await metric(n, 'qpush_cluster_bus_ready')) === 0, 15000, 'bus down');
+    await startRedis();
+    for (const n of nodes) await until(async () => (await metric(n, 'qpush_cluster_bus_ready')) === 1, 20000, 'bus back');
+    // The store reconnects on its own schedule: retry until a push is accepted.
+    const r = await until(async () => {
+      const res = await api(B, 'POST', '/api/auth/push', { auth, body: { room, pushData: { back: 1 } } });
+      return res.status === 200 ? res.body : null;
+    }, 20000, 'a push accepted after the restart');
+    await until(() => members.every((s) => count(s, r.id) === 1), 10000, 'delivery after the restart');
+    for (const n of nodes) assert.equal(n.child.exitCode, null, 'no node crashed');
+  });
+
+  it('a namespace turned offline on A disconnects and refuses its clients on C', T, async () => {
+    const onC = await client(C, CLIENT_KINDS[1]);
+    const onB = await client(B, CLIENT_KINDS[2]);
+    const gone = [onC, onB].map((s) => new Promise((resolve) => s.once('disconnect', resolve)));
+    ok200(await api(A, 'POST', '/api/admin/namespace/save', { auth: q.ADMIN, body: { key: NSP, offline: true } }), 'offline on');
+    await Promise.race([Promise.all(gone), new Promise((_, rej) => setTimeout(() => rej(new Error('not disconnected within 10 s')), 10000))]);
+    const reason = await q.refusal(C, { gen: 4, transports: ['websocket'], nsp: NSP, query: { uuid: 'late' } });
+    assert.match(reason, /offline/);
+    ok200(await api(A, 'POST', '/api/admin/namespace/save', { auth: q.ADMIN, body: { key: NSP, offline: false } }), 'offline off');
+    await until(async () => {
+      try { const s = await client(C, CLIENT_KINDS[1]); s.close(); open.delete(s); return true; } catch { return false; }
+    }, 10000, 'accepted again on C');
+  });
+});
