@@ -5,7 +5,9 @@
 // online member on every node exactly once; `except` and `extra: 'lost'`
 // hold across nodes; a transfer moves members on every node; a namespace
 // saved on A is accepted on C, turned offline on A it disconnects and
-// refuses clients on C; Redis restarted mid-run (same port, AOF) -> the
+// refuses clients on C; roles (an api-only node has no client port and its
+// pushes reach every node; a socket-only node has no REST port and its clients
+// get pushes from the others); Redis restarted mid-run (same port, AOF) -> the
 // nodes reconnect, resubscribe and deliver again.
 //
 // Absence is asserted with a fence (see push.test.js): pushes published by
@@ -66,6 +68,7 @@ describe('three nodes over one Redis', () => {
   let redis;
   const nodes = [];
   let A, B, C;
+  let apiOnly, socketOnly; // --roles api / --roles socket
   const NSP = '/multi';
   let auth;
   const open = new Set();
@@ -105,6 +108,9 @@ describe('three nodes over one Redis', () => {
     const cfg = { store: 'redis', redis_address: `127.0.0.1:${redisPort}` };
     for (let i = 0; i < 3; ++i) nodes.push(await q.startQpush(cfg));
     [A, B, C] = nodes;
+    apiOnly = await q.startQpush({ ...cfg, roles: ['api', 'worker'] });
+    socketOnly = await q.startQpush({ ...cfg, roles: ['socket'] });
+    nodes.push(apiOnly, socketOnly);
     auth = await createNamespace(A, NSP);
   });
 
@@ -126,10 +132,10 @@ describe('three nodes over one Redis', () => {
   it('a room push through any node reaches every member on every node exactly once', T, async () => {
     const room = uniq('room');
     const members = [];
-    for (const n of nodes)
+    for (const n of [A, B, C])
       for (const k of CLIENT_KINDS) members.push(await client(n, k, { rooms: [room] }));
     const other = await client(C, CLIENT_KINDS[1], { rooms: [uniq('elsewhere')] });
-    for (const via of nodes) {
+    for (const via of [A, B, C]) {
       const r = await push(via, { room, pushData: { via: via.apiPort } });
       await until(() => members.every((s) => count(s, r.id) >= 1), 10000, `push ${r.id} everywhere`);
       await fence(via, room, members);
@@ -171,16 +177,35 @@ describe('three nodes over one Redis', () => {
     await until(() => members.every((s) => count(s, r.id) === 1), 10000, 'push to the target room everywhere');
   });
 
+  it('roles: a node without socket opens no client port, without api no REST port; both take part', T, async () => {
+    assert.equal(apiOnly.socketPort, 0, 'roles api,worker: no client port');
+    assert.ok(apiOnly.apiPort > 0);
+    assert.equal(socketOnly.apiPort, 0, 'roles socket: no REST port');
+    assert.ok(socketOnly.socketPort > 0);
+    const room = uniq('roles');
+    let onSocketOnly;
+    await until(async () => {
+      try { onSocketOnly = await client(socketOnly, CLIENT_KINDS[1], { rooms: [room] }); return true; } catch { return false; }
+    }, 10000, 'the namespace known on the socket-only node');
+    const onA = await client(A, CLIENT_KINDS[0], { rooms: [room] });
+    const r = await push(apiOnly, { room, pushData: { roles: 1 } });
+    await until(() => count(onSocketOnly, r.id) === 1 && count(onA, r.id) === 1, 10000, 'push through the api-only node');
+    await fence(apiOnly, room, [onSocketOnly, onA]);
+    assert.equal(count(onSocketOnly, r.id), 1);
+    assert.equal(count(onA, r.id), 1);
+  });
+
   it('Redis restarted mid-run: the nodes resubscribe and deliver again', T, async () => {
     const room = uniq('restart');
     const members = [await client(A, CLIENT_KINDS[1], { rooms: [room] }), await client(B, CLIENT_KINDS[0], { rooms: [room] }),
       await client(C, CLIENT_KINDS[3], { rooms: [room] })];
-    for (const n of nodes) assert.equal(await metric(n, 'qpush_cluster_bus_ready'), 1);
+    const withApi = [A, B, C, apiOnly];
+    for (const n of withApi) assert.equal(await metric(n, 'qpush_cluster_bus_ready'), 1);
     redis.child.kill('SIGKILL');
     await redis.exited;
-    for (const n of nodes) await until(async () => (await metric(n, 'qpush_cluster_bus_ready')) === 0, 15000, 'bus down');
+    for (const n of withApi) await until(async () => (await metric(n, 'qpush_cluster_bus_ready')) === 0, 15000, 'bus down');
     await startRedis();
-    for (const n of nodes) await until(async () => (await metric(n, 'qpush_cluster_bus_ready')) === 1, 20000, 'bus back');
+    for (const n of withApi) await until(async () => (await metric(n, 'qpush_cluster_bus_ready')) === 1, 20000, 'bus back');
     // The store reconnects on its own schedule: retry until a push is accepted.
     const r = await until(async () => {
       const res = await api(B, 'POST', '/api/auth/push', { auth, body: { room, pushData: { back: 1 } } });
