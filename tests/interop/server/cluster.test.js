@@ -8,7 +8,8 @@
 // refuses clients on C; roles (an api-only node has no client port and its
 // pushes reach every node; a socket-only node has no REST port and its clients
 // get pushes from the others); Redis restarted mid-run (same port, AOF) -> the
-// nodes reconnect, resubscribe and deliver again.
+// nodes reconnect, resubscribe and deliver again. Run on one redis-server
+// and on a 3-master Redis Cluster (there a master is restarted).
 //
 // Absence is asserted with a fence (see push.test.js): pushes published by
 // one node reach each subscriber in publish order, so after the fence that
@@ -36,11 +37,17 @@ const CLIENT_KINDS = [
 let seq = 0;
 const uniq = (p) => `${p}${++seq}`;
 
+// Every redis-server this file started dies with the test process.
+const spawnedRedis = new Set();
+process.on('exit', () => { for (const c of spawnedRedis) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
+
 // redis-server with an append-only file, so that a kill -9 and a start on the
 // same port and directory keep the data (namespaces, counters).
-function spawnRedis(port, dir) {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
-    '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnRedis(port, dir, cluster) {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+    '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+  if (cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000');
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('redis-server did not start')), 10000);
     let out = '';
@@ -48,7 +55,45 @@ function spawnRedis(port, dir) {
     child.on('exit', (code) => { clearTimeout(t); reject(new Error(`redis-server exited ${code}: ${out}`)); });
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));
+  spawnedRedis.add(child);
+  child.on('exit', () => spawnedRedis.delete(child));
   return { child, ready, exited };
+}
+
+function redisCli(port, args) {
+  return new Promise((resolve) => {
+    const c = spawn('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout.on('data', (d) => { out += d; });
+    c.on('exit', () => resolve(out));
+  });
+}
+
+// One redis-server, or a 3-master Redis Cluster (redis-cli --cluster create).
+async function startRedisSetup(cluster) {
+  const count = cluster ? 3 : 1;
+  const servers = [];
+  for (let i = 0; i < count; ++i) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qpush-cluster-'));
+    const port = await freePort();
+    const s = { port, dir, ...spawnRedis(port, dir, cluster) };
+    await s.ready;
+    servers.push(s);
+  }
+  if (cluster) {
+    const out = await redisCli(servers[0].port, ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`),
+      '--cluster-replicas', '0', '--cluster-yes']);
+    assert.match(out, /All 16384 slots covered/, out);
+    await waitClusterOk(servers);
+  }
+  return servers;
+}
+
+async function waitClusterOk(servers) {
+  await until(async () => {
+    for (const s of servers) if (!/cluster_state:ok/.test(await redisCli(s.port, ['cluster', 'info']))) return false;
+    return true;
+  }, 30000, 'cluster_state:ok');
 }
 
 async function metric(node, name) {
@@ -62,21 +107,15 @@ function ok200(r, what) {
   return r.body;
 }
 
-describe('three nodes over one Redis', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qpush-cluster-'));
-  let redisPort;
-  let redis;
+for (const mode of ['single', 'cluster'])
+describe(`three nodes over one Redis (${mode === 'single' ? 'one redis-server' : '3-master Redis Cluster'})`, () => {
+  let servers = []; // redis-server processes
   const nodes = [];
   let A, B, C;
   let apiOnly, socketOnly; // --roles api / --roles socket
   const NSP = '/multi';
   let auth;
   const open = new Set();
-
-  async function startRedis() {
-    redis = spawnRedis(redisPort, dir);
-    await redis.ready;
-  }
 
   async function client(node, kind, { uuid, rooms = [], nsp = NSP } = {}) {
     const s = await connectOk(node, { gen: kind.gen, transports: kind.transports, nsp, query: { uuid: uuid || uniq('u') } });
@@ -103,9 +142,9 @@ describe('three nodes over one Redis', () => {
   const count = (s, id) => s.pushes.filter((p) => p.id === id).length;
 
   before(async () => {
-    redisPort = await freePort();
-    await startRedis();
-    const cfg = { store: 'redis', redis_address: `127.0.0.1:${redisPort}` };
+    servers = await startRedisSetup(mode === 'cluster');
+    const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
+    const cfg = { store: 'redis', redis_address: mode === 'cluster' ? addresses : addresses[0] };
     for (let i = 0; i < 3; ++i) nodes.push(await q.startQpush(cfg));
     [A, B, C] = nodes;
     apiOnly = await q.startQpush({ ...cfg, roles: ['api', 'worker'] });
@@ -117,8 +156,11 @@ describe('three nodes over one Redis', () => {
   after(async () => {
     for (const s of open) s.close();
     for (const n of nodes) await n.cleanup();
-    if (redis) { redis.child.kill('SIGKILL'); await redis.exited; }
-    fs.rmSync(dir, { recursive: true, force: true });
+    for (const s of servers) {
+      s.child.kill('SIGKILL');
+      await s.exited;
+      fs.rmSync(s.dir, { recursive: true, force: true });
+    }
   });
 
   it('a namespace saved on A is accepted on B and C', T, async () => {
@@ -201,10 +243,14 @@ describe('three nodes over one Redis', () => {
       await client(C, CLIENT_KINDS[3], { rooms: [room] })];
     const withApi = [A, B, C, apiOnly];
     for (const n of withApi) assert.equal(await metric(n, 'qpush_cluster_bus_ready'), 1);
-    redis.child.kill('SIGKILL');
-    await redis.exited;
+    // The first redis-server: on a cluster the master the subscribers use first.
+    const victim = servers[0];
+    victim.child.kill('SIGKILL');
+    await victim.exited;
     for (const n of withApi) await until(async () => (await metric(n, 'qpush_cluster_bus_ready')) === 0, 15000, 'bus down');
-    await startRedis();
+    Object.assign(victim, spawnRedis(victim.port, victim.dir, mode === 'cluster'));
+    await victim.ready;
+    if (mode === 'cluster') await waitClusterOk(servers);
     for (const n of withApi) await until(async () => (await metric(n, 'qpush_cluster_bus_ready')) === 1, 20000, 'bus back');
     // The store reconnects on its own schedule: retry until a push is accepted.
     const r = await until(async () => {
