@@ -134,6 +134,13 @@ QByteArray encodeBusMessage(const BusMessage &m)
     case BusMessage::Kind::NamespaceChanged:
         w.str(m.nsp);
         break;
+    case BusMessage::Kind::RoomEvent:
+        w.str(m.nsp);
+        w.str(m.room);
+        w.str(m.event);
+        w.str(m.exceptClient);
+        w.bytes(m.payload);
+        break;
     }
     return w.take();
 }
@@ -181,6 +188,14 @@ std::optional<BusMessage> decodeBusMessage(const QByteArray &bytes)
     case quint8(BusMessage::Kind::NamespaceChanged):
         m.kind = BusMessage::Kind::NamespaceChanged;
         m.nsp = r.str();
+        break;
+    case quint8(BusMessage::Kind::RoomEvent):
+        m.kind = BusMessage::Kind::RoomEvent;
+        m.nsp = r.str();
+        m.room = r.str();
+        m.event = r.str();
+        m.exceptClient = r.str();
+        m.payload = r.bytes();
         break;
     default:
         return std::nullopt;

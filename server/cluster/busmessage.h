@@ -26,6 +26,7 @@ struct BusMessage
         Push = 1,             ///< deliver `push` to the room's online clients
         Transfer = 2,         ///< move online clients in/out of a room and tell them
         NamespaceChanged = 3, ///< reload namespace `nsp` from the store
+        RoomEvent = 4,        ///< emit `event` with `payload` to a room (peopleJoin/Leave)
     };
 
     Kind kind = Kind::Push;
@@ -37,7 +38,11 @@ struct BusMessage
     QStringList clientIds; // Transfer
     QString targetRoom;    // Transfer
     bool join = false;     // Transfer
-    QByteArray payload;    // Transfer: the event payload, compact JSON
+    QByteArray payload;    // Transfer, RoomEvent: the event payload, compact JSON
+
+    QString room;         // RoomEvent
+    QString event;        // RoomEvent
+    QString exceptClient; // RoomEvent: this client id gets nothing
 };
 
 /// Client ids in one transfer message, at most (a larger transfer is split).

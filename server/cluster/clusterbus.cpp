@@ -61,6 +61,18 @@ ClusterBus::ClusterBus(ClusterBusOptions options, push::NamespaceRegistry *regis
                     publish(namespaceChannel(nsp), b);
                 }
             });
+    connect(gateway, &push::ClientGateway::activityBroadcast, this,
+            [this](const QString &nsp, const QString &room, const QString &exceptClient,
+                   const QString &event, const QJsonObject &payload) {
+                BusMessage b;
+                b.kind = BusMessage::Kind::RoomEvent;
+                b.nsp = nsp;
+                b.room = room;
+                b.exceptClient = exceptClient;
+                b.event = event;
+                b.payload = QJsonDocument(payload).toJson(QJsonDocument::Compact);
+                publish(namespaceChannel(nsp), b);
+            });
     auto namespaceChanged = [this](const QString &key) {
         BusMessage b;
         b.kind = BusMessage::Kind::NamespaceChanged;
@@ -155,6 +167,12 @@ void ClusterBus::onMessage(const QByteArray &channel, const QByteArray &payload)
         if (m_options.deliver && m_gateway && channel == namespaceChannel(m->nsp))
             m_gateway->applyTransfer(m->nsp, m->clientIds, m->targetRoom, m->join,
                                      QJsonDocument::fromJson(m->payload).object());
+        break;
+    case BusMessage::Kind::RoomEvent:
+        if (m_options.deliver && m_gateway && channel == namespaceChannel(m->nsp) &&
+            (m->event == u"peopleJoin" || m->event == u"peopleLeave"))
+            m_gateway->deliver(m->nsp, m->room, m->exceptClient, m->event,
+                               {QJsonDocument::fromJson(m->payload).object()});
         break;
     case BusMessage::Kind::NamespaceChanged:
         if (m_registry && channel == controlChannel())

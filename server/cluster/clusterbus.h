@@ -4,7 +4,8 @@
 // connection. A push accepted by this node is delivered to its own sockets
 // directly and published once on the namespace's channel; the other nodes
 // decode it once and deliver it to their sockets (a node ignores its own
-// messages by node id, so every online client gets it exactly once). A
+// messages by node id, so every online client gets it exactly once).
+// Transfers and peopleJoin/peopleLeave travel the same way. A
 // namespace save/remove is published on the control channel and the other
 // nodes reload that namespace from the store (offline on → their clients are
 // disconnected by the gateway). Pub/sub is at-most-once: clients that miss

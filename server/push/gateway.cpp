@@ -337,6 +337,7 @@ void ClientGateway::broadcastActivity(sio::Socket *socket, const QString &event,
             {QStringLiteral("userid"), cc->userid}, {QStringLiteral("room"), room},
             {QStringLiteral("rooms"), roomArray},   {QStringLiteral("clientOffline"), offline}};
         socket->nsp()->to(room).except(socket->id()).emit(event, {payload});
+        Q_EMIT activityBroadcast(cc->nsp, room, cc->clientId, event, payload);
     }
 }
 

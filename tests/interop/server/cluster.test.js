@@ -5,7 +5,8 @@
 // online member on every node exactly once; `except` and `extra: 'lost'`
 // hold across nodes; a transfer moves members on every node; a namespace
 // saved on A is accepted on C, turned offline on A it disconnects and
-// refuses clients on C; roles (an api-only node has no client port and its
+// refuses clients on C; peopleJoin/peopleLeave reach members on other nodes;
+// roles (an api-only node has no client port and its
 // pushes reach every node; a socket-only node has no REST port and its clients
 // get pushes from the others); Redis restarted mid-run (same port, AOF) -> the
 // nodes reconnect, resubscribe and deliver again. Run on one redis-server
@@ -117,8 +118,8 @@ describe(`three nodes over one Redis (${mode === 'single' ? 'one redis-server' :
   let auth;
   const open = new Set();
 
-  async function client(node, kind, { uuid, rooms = [], nsp = NSP } = {}) {
-    const s = await connectOk(node, { gen: kind.gen, transports: kind.transports, nsp, query: { uuid: uuid || uniq('u') } });
+  async function client(node, kind, { uuid, rooms = [], nsp = NSP, query = {} } = {}) {
+    const s = await connectOk(node, { gen: kind.gen, transports: kind.transports, nsp, query: { uuid: uuid || uniq('u'), ...query } });
     open.add(s);
     s.pushes = collect(s, 'push');
     s.clientId = s.okPayload.clientId;
@@ -217,6 +218,40 @@ describe(`three nodes over one Redis (${mode === 'single' ? 'one redis-server' :
     for (const j of joins) assert.deepEqual(j[0], { sourceRooms: [src], targetRoom: target, type: 'join', namespace: NSP });
     const r = await push(C, { room: target, pushData: { t: 1 } });
     await until(() => members.every((s) => count(s, r.id) === 1), 10000, 'push to the target room everywhere');
+  });
+
+  it('peopleJoin / peopleLeave reach the room members on every node', T, async () => {
+    const room = uniq('people');
+    const onB = await client(B, CLIENT_KINDS[0], { rooms: [room] });
+    const onC = await client(C, CLIENT_KINDS[3], { rooms: [room] });
+    const seen = [onB, onC].map((s) => {
+      const ev = [];
+      s.on('peopleJoin', (m) => ev.push(['peopleJoin', m]));
+      s.on('peopleLeave', (m) => ev.push(['peopleLeave', m]));
+      return ev;
+    });
+    const loud = await client(A, CLIENT_KINDS[1], { query: { userid: 'loud', activityBroadcast: 'true' } });
+    const ownJoin = collect(loud, 'peopleJoin');
+    assert.deepEqual(await request(loud, 'joinRoom', room), { status: 200, msg: 'ok' });
+    await until(() => seen.every((ev) => ev.length === 1), 10000, 'peopleJoin on B and C');
+    for (const ev of seen) {
+      assert.equal(ev[0][0], 'peopleJoin');
+      assert.equal(ev[0][1].sid, loud.clientId);
+      assert.equal(ev[0][1].room, room);
+      assert.equal(ev[0][1].userid, 'loud');
+      assert.equal(ev[0][1].clientOffline, false);
+    }
+    loud.close();
+    open.delete(loud);
+    await until(() => seen.every((ev) => ev.length === 2), 10000, 'peopleLeave on B and C');
+    for (const ev of seen) {
+      assert.equal(ev[1][0], 'peopleLeave');
+      assert.equal(ev[1][1].sid, loud.clientId);
+      assert.equal(ev[1][1].clientOffline, true);
+    }
+    assert.deepEqual(ownJoin, [], 'the joining client is not told about itself');
+    await fence(A, room, [onB, onC]);
+    for (const ev of seen) assert.equal(ev.length, 2, 'each event exactly once');
   });
 
   it('roles: a node without socket opens no client port, without api no REST port; both take part', T, async () => {

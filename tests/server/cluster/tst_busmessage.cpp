@@ -66,6 +66,9 @@ void compareMessages(const BusMessage &a, const BusMessage &b)
     QCOMPARE(a.targetRoom, b.targetRoom);
     QCOMPARE(a.join, b.join);
     QCOMPARE(a.payload, b.payload);
+    QCOMPARE(a.room, b.room);
+    QCOMPARE(a.event, b.event);
+    QCOMPARE(a.exceptClient, b.exceptClient);
 }
 
 } // namespace
@@ -89,6 +92,15 @@ private Q_SLOTS:
         ns.origin = "n";
         ns.nsp = QStringLiteral("/news");
         QTest::newRow("namespace changed") << ns;
+        BusMessage ev;
+        ev.kind = BusMessage::Kind::RoomEvent;
+        ev.origin = "n2";
+        ev.nsp = QStringLiteral("/chat");
+        ev.room = QStringLiteral("lobby");
+        ev.event = QStringLiteral("peopleJoin");
+        ev.exceptClient = QStringLiteral("c-9");
+        ev.payload = R"({"sid":"c-9","clientOffline":false})";
+        QTest::newRow("room event") << ev;
     }
     void roundTrip()
     {
@@ -105,6 +117,13 @@ private Q_SLOTS:
         QTest::addColumn<BusMessage>("message");
         QTest::newRow("push") << pushMessage();
         QTest::newRow("transfer") << transferMessage(4);
+        BusMessage ev;
+        ev.kind = BusMessage::Kind::RoomEvent;
+        ev.nsp = QStringLiteral("/n");
+        ev.room = QStringLiteral("r");
+        ev.event = QStringLiteral("peopleLeave");
+        ev.payload = "{}";
+        QTest::newRow("room event") << ev;
     }
     void refusesTruncatedAndPadded()
     {
