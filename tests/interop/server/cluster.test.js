@@ -310,3 +310,81 @@ describe(`three nodes over one Redis (${mode === 'single' ? 'one redis-server' :
     }, 10000, 'accepted again on C');
   });
 });
+
+// Polling clients through packaging/nginx/qpush-cluster.conf (its upstream
+// ports replaced by the test nodes'): the uuid hash keeps every request of a
+// session on one node, so sessions survive many polls, clients land on
+// several nodes, and a push reaches each exactly once.
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p));
+describe('polling clients through the nginx sample (sticky on uuid)', { skip: NGINX ? false : 'nginx is not installed (scripts/setup.sh installs nginx-light)' }, () => {
+  let servers = [];
+  const nodes = [];
+  let ngx;
+  let ngxDir;
+  let proxy; // { socketUrl, apiUrl } as the harness expects
+  const NSP = '/viaproxy';
+  let auth;
+  const open = new Set();
+
+  before(async () => {
+    servers = await startRedisSetup(false);
+    const cfg = { store: 'redis', redis_address: `127.0.0.1:${servers[0].port}` };
+    for (let i = 0; i < 3; ++i) nodes.push(await q.startQpush(cfg));
+    auth = await createNamespace(nodes[0], NSP);
+
+    const sample = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'packaging', 'nginx', 'qpush-cluster.conf'), 'utf8');
+    const port = await freePort();
+    const upstream = (name, ports) => (text) => text.replace(new RegExp(`(upstream ${name} \\{[^}]*?)((?:\\s*server [^;]+;[^\\n]*)+)`),
+      (_, head) => `${head}\n${ports.map((p) => `    server 127.0.0.1:${p};`).join('\n')}`);
+    let site = upstream('qpush_clients', nodes.map((n) => n.socketPort))(sample);
+    site = upstream('qpush_api', [nodes[0].apiPort])(site);
+    site = site.replace(/listen 80;/, `listen 127.0.0.1:${port};`).replace(/\s*listen \[::\]:80;/, '');
+    assert.ok(site.includes(`server 127.0.0.1:${nodes[2].socketPort};`) && !site.includes(':21314;'), site);
+    ngxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qpush-nginx-'));
+    fs.writeFileSync(path.join(ngxDir, 'site.conf'), site);
+    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${ngxDir}/${t};`).join('\n');
+    fs.writeFileSync(path.join(ngxDir, 'nginx.conf'), `daemon off;\nmaster_process off;\npid ${ngxDir}/nginx.pid;\nerror_log ${ngxDir}/error.log;\nevents {}\nhttp {\n  access_log off;\n${temp}\n  include ${ngxDir}/site.conf;\n}\n`);
+    ngx = spawn(NGINX, ['-p', ngxDir, '-c', path.join(ngxDir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    spawnedRedis.add(ngx); // killed with the test process too
+    proxy = { socketUrl: `http://127.0.0.1:${port}`, apiUrl: `http://127.0.0.1:${port}` };
+    await until(async () => { try { return (await fetch(`${proxy.apiUrl}/health`)).status === 200; } catch { return false; } }, 10000, 'nginx up');
+  });
+
+  after(async () => {
+    for (const s of open) s.close();
+    if (ngx) { ngx.kill('SIGKILL'); await new Promise((r) => (ngx.exitCode !== null ? r() : ngx.on('exit', r))); }
+    for (const n of nodes) await n.cleanup();
+    for (const s of servers) { s.child.kill('SIGKILL'); await s.exited; fs.rmSync(s.dir, { recursive: true, force: true }); }
+    if (ngxDir) fs.rmSync(ngxDir, { recursive: true, force: true });
+  });
+
+  it('sessions stay on one node, clients spread over the nodes, pushes arrive once', T, async () => {
+    const room = 'proxied';
+    const clients = [];
+    for (let i = 0; i < 9; ++i) {
+      const gen = i % 2 ? 2 : 4;
+      const s = await connectOk(proxy, { gen, transports: ['polling'], nsp: NSP, query: { uuid: `proxied-uuid-${i}` } });
+      open.add(s);
+      s.pushes = collect(s, 'push');
+      s.drops = collect(s, 'disconnect');
+      assert.deepEqual(await request(s, 'joinRoom', room), { status: 200, msg: 'ok' });
+      clients.push(s);
+    }
+    const perNode = [];
+    for (const n of nodes) perNode.push(await metric(n, 'qpush_socketio_clients'));
+    assert.equal(perNode.reduce((a, b) => a + b, 0), clients.length, `clients per node ${perNode}`);
+    assert.ok(perNode.filter((c) => c > 0).length >= 2, `clients spread over the nodes: ${perNode}`);
+    for (let round = 0; round < 3; ++round) {
+      const r = ok200(await api(proxy, 'POST', '/api/auth/push', { auth, body: { room, pushData: { round } } }), 'push');
+      await until(() => clients.every((s) => count(s, r.id) === 1), 10000, `push ${r.id} through nginx`);
+    }
+    const last = ok200(await api(proxy, 'POST', '/api/auth/push', { auth, body: { room, pushData: { fence: 1 } } }), 'fence');
+    await until(() => clients.every((s) => count(s, last.id) === 1), 10000, 'fence');
+    for (const s of clients) {
+      assert.equal(s.pushes.length, 4, 'every push exactly once');
+      assert.deepEqual(s.drops, [], 'no session was lost between polls');
+    }
+  });
+
+  const count = (s, id) => s.pushes.filter((p) => p.id === id).length;
+});
