@@ -109,8 +109,8 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
         // deployments on one Redis apart, like the key prefix.
         bo.channelPrefix = m_config.redis_prefix + QString::number(m_config.redis_db) + u':';
         bo.deliver = m_config.hasRole(Role::Socket);
-        m_bus = std::make_unique<cluster::ClusterBus>(bo, m_registry.get(), m_pipeline.get(),
-                                                      m_gateway.get());
+        m_bus = std::make_unique<cluster::ClusterBus>(bo, m_store.get(), m_registry.get(),
+                                                      m_pipeline.get(), m_gateway.get());
     }
 
     m_router = std::make_unique<api::Router>();

@@ -7,17 +7,22 @@
 #include "push/pushpipeline.h"
 #include "store/redis/redisclient.h"
 #include "store/redis/redissubscriber.h"
+#include "store/store.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QUuid>
+
+#include <utility>
 
 namespace qpush::cluster {
 
-ClusterBus::ClusterBus(ClusterBusOptions options, push::NamespaceRegistry *registry,
-                       push::PushPipeline *pipeline, push::ClientGateway *gateway, QObject *parent)
+ClusterBus::ClusterBus(ClusterBusOptions options, store::Store *store,
+                       push::NamespaceRegistry *registry, push::PushPipeline *pipeline,
+                       push::ClientGateway *gateway, QObject *parent)
     : QObject(parent), m_options(std::move(options)), m_nodeId(QUuid::createUuid().toRfc4122()),
-      m_registry(registry), m_pipeline(pipeline), m_gateway(gateway)
+      m_store(store), m_registry(registry), m_pipeline(pipeline), m_gateway(gateway)
 {
     store::RedisClientOptions co;
     co.addresses = m_options.addresses;
@@ -36,6 +41,8 @@ ClusterBus::ClusterBus(ClusterBusOptions options, push::NamespaceRegistry *regis
     connect(m_subscriber.get(), &store::RedisSubscriber::message, this, &ClusterBus::onMessage);
     connect(m_subscriber.get(), &store::RedisSubscriber::readyChanged, this, [this](bool ready) {
         qCInfo(lcCluster) << "bus" << (ready ? "subscribed" : "down");
+        if (ready && std::exchange(m_wasReady, true))
+            resyncNamespaces(); // control messages may have been missed meanwhile
         Q_EMIT readyChanged(ready);
     });
 
@@ -125,6 +132,29 @@ void ClusterBus::onNamespaceChanged(const QString &key)
         m_subscriber->subscribe(namespaceChannel(key));
     else
         m_subscriber->unsubscribe(namespaceChannel(key));
+}
+
+void ClusterBus::resyncNamespaces()
+{
+    QPointer<ClusterBus> self(this);
+    m_store->listNamespaces([self](store::Result<QList<store::NamespaceRecord>> r) {
+        if (!self || !self->m_registry)
+            return;
+        if (!r) {
+            qCWarning(lcCluster) << "could not reload the namespaces:" << r.error().toString();
+            return;
+        }
+        QSet<QString> present;
+        for (const store::NamespaceRecord &ns : r.value()) {
+            present.insert(ns.key);
+            const store::NamespaceRecord *cached = self->m_registry->find(ns.key);
+            if (!cached || !(*cached == ns))
+                self->m_registry->applyRemote(ns);
+        }
+        for (const store::NamespaceRecord &ns : self->m_registry->all())
+            if (!present.contains(ns.key))
+                self->m_registry->applyRemoteRemoval(ns.key);
+    });
 }
 
 void ClusterBus::publish(const QByteArray &channel, const BusMessage &message)

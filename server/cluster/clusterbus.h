@@ -8,9 +8,10 @@
 // Transfers and peopleJoin/peopleLeave travel the same way. A
 // namespace save/remove is published on the control channel and the other
 // nodes reload that namespace from the store (offline on → their clients are
-// disconnected by the gateway). Pub/sub is at-most-once: clients that miss
-// a message while their node is cut off from Redis recover it through
-// `sync`/serverNum and the offline list.
+// disconnected by the gateway); after its subscriber reconnects, a node reloads
+// every namespace, as it may have missed changes meanwhile. Pub/sub is at-most-once: clients that
+// miss a message while their node is cut off from Redis recover it through `sync`/serverNum and the
+// offline list.
 //
 // Channels: <prefix><db>:bus:ctl (control) and <prefix><db>:bus:n:<nsp>
 // (deliveries of one namespace). A node subscribes to the namespace channels
@@ -25,6 +26,7 @@
 #include <memory>
 
 namespace qpush::store {
+class Store;
 class RedisClient;
 class RedisSubscriber;
 } // namespace qpush::store
@@ -52,7 +54,7 @@ class ClusterBus : public QObject
 {
     Q_OBJECT
 public:
-    ClusterBus(ClusterBusOptions options, push::NamespaceRegistry *registry,
+    ClusterBus(ClusterBusOptions options, store::Store *store, push::NamespaceRegistry *registry,
                push::PushPipeline *pipeline, push::ClientGateway *gateway,
                QObject *parent = nullptr);
     ~ClusterBus() override;
@@ -77,15 +79,18 @@ private:
     void publish(const QByteArray &channel, const BusMessage &message);
     void onMessage(const QByteArray &channel, const QByteArray &payload);
     void onNamespaceChanged(const QString &key);
+    void resyncNamespaces();
 
     ClusterBusOptions m_options;
     QByteArray m_nodeId;
+    store::Store *m_store;
     QPointer<push::NamespaceRegistry> m_registry;
     QPointer<push::PushPipeline> m_pipeline;
     QPointer<push::ClientGateway> m_gateway;
     std::unique_ptr<store::RedisClient> m_publisher;
     std::unique_ptr<store::RedisSubscriber> m_subscriber;
     bool m_started = false;
+    bool m_wasReady = false; // the subscriber was ready once: later readiness resyncs
     qint64 m_published = 0;
     qint64 m_received = 0;
     qint64 m_publishFailures = 0;

@@ -6,7 +6,7 @@
 // hold across nodes; a transfer moves members on every node; a namespace
 // saved on A is accepted on C, turned offline on A it disconnects and
 // refuses clients on C; peopleJoin/peopleLeave reach members on other nodes;
-// roles (an api-only node has no client port and its
+// a node whose subscriber was cut off reloads the namespaces; roles (an api-only node has no client port and its
 // pushes reach every node; a socket-only node has no REST port and its clients
 // get pushes from the others); Redis restarted mid-run (same port, AOF) -> the
 // nodes reconnect, resubscribe and deliver again. Run on one redis-server
@@ -294,6 +294,22 @@ describe(`three nodes over one Redis (${mode === 'single' ? 'one redis-server' :
     }, 20000, 'a push accepted after the restart');
     await until(() => members.every((s) => count(s, r.id) === 1), 10000, 'delivery after the restart');
     for (const n of nodes) assert.equal(n.child.exitCode, null, 'no node crashed');
+  });
+
+  it('a node whose subscriber was cut off catches up on namespace changes it missed', T, async () => {
+    const nsp2 = '/missed';
+    await createNamespace(A, nsp2);
+    let onC;
+    await until(async () => {
+      try { onC = await client(C, CLIENT_KINDS[1], { nsp: nsp2 }); return true; } catch { return false; }
+    }, 10000, 'the new namespace known on C');
+    const gone = new Promise((resolve) => onC.once('disconnect', resolve));
+    // Drop every subscriber connection (the stores' connections stay), then
+    // turn the namespace offline at once: the control message is published
+    // while C's subscriber is reconnecting; C must learn of it anyway.
+    for (const s of servers) await redisCli(s.port, ['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    ok200(await api(A, 'POST', '/api/admin/namespace/save', { auth: q.ADMIN, body: { key: nsp2, offline: true } }), 'offline on');
+    await Promise.race([gone, new Promise((_, rej) => setTimeout(() => rej(new Error('not disconnected within 15 s')), 15000))]);
   });
 
   it('a namespace turned offline on A disconnects and refuses its clients on C', T, async () => {
