@@ -167,12 +167,18 @@ void ClusterBus::publish(const QByteArray &channel, const BusMessage &message)
     // Redis Cluster forwards classic PUBLISH to every node).
     m_publisher->execute(channel, {QByteArrayLiteral("PUBLISH"), channel, encodeBusMessage(m)},
                          [self, channel](const store::RedisValue &v) {
-                             if (!self || !v.isError())
+                             if (!self)
                                  return;
+                             if (!v.isError()) {
+                                 self->m_publishWarned = false;
+                                 return;
+                             }
                              ++self->m_publishFailures;
-                             qCWarning(lcCluster).noquote()
-                                 << "publish on" << QString::fromUtf8(channel)
-                                 << "failed:" << QString::fromUtf8(v.bytes());
+                             // One warning per outage, not one per push.
+                             if (!std::exchange(self->m_publishWarned, true))
+                                 qCWarning(lcCluster).noquote()
+                                     << "publish on" << QString::fromUtf8(channel)
+                                     << "failed:" << QString::fromUtf8(v.bytes());
                          });
 }
 

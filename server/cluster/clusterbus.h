@@ -90,6 +90,7 @@ private:
     std::unique_ptr<store::RedisClient> m_publisher;
     std::unique_ptr<store::RedisSubscriber> m_subscriber;
     bool m_started = false;
+    bool m_publishWarned = false;
     bool m_wasReady = false; // the subscriber was ready once: later readiness resyncs
     qint64 m_published = 0;
     qint64 m_received = 0;
