@@ -13,6 +13,9 @@ PACKAGES=(
   libhiredis-dev libyaml-cpp-dev libssl-dev
   redis-server redis-tools
   curl
+  libsystemd-dev
+  dpkg-dev debootstrap lintian systemd rpm xz-utils
+  clang libfuzzer-14-dev libclang-rt-14-dev
   gnuplot-nox
 )
 missing=()

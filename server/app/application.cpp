@@ -4,10 +4,12 @@
 
 #include "api/restapi.h"
 #include "api/router.h"
+#include "apns/sender.h"
 #include "callbacks/webhooks.h"
 #include "cluster/clusterbus.h"
 #include "engineio/server.h"
 #include "net/httpserver.h"
+#include "push/apnsdispatch.h"
 #include "push/gateway.h"
 #include "push/namespaceregistry.h"
 #include "push/offlineworker.h"
@@ -20,6 +22,32 @@
 #include <QTimer>
 
 namespace qpush {
+
+namespace {
+
+// The APNs client's options from the apns_* keys; a bad key sets `error`.
+apns::SenderOptions apnsOptions(const Config &config, QString *error)
+{
+    apns::SenderOptions o;
+    const auto dev = apns::Endpoint::parse(config.apns_host_dev);
+    const auto production = apns::Endpoint::parse(config.apns_host_production);
+    if (!dev || !production)
+        *error = QStringLiteral("apns_host_dev / apns_host_production must be host, "
+                                "host:port or https://host:port");
+    o.development = dev.value_or(o.development);
+    o.production = production.value_or(o.production);
+    if (!config.apns_ca_file.isEmpty()) {
+        o.connection.extraCaCertificates =
+            QSslCertificate::fromPath(config.apns_ca_file, QSsl::Pem);
+        if (o.connection.extraCaCertificates.isEmpty())
+            *error = QStringLiteral("apns_ca_file %1 holds no readable PEM certificate")
+                         .arg(config.apns_ca_file);
+    }
+    o.connection.tokenRefreshSeconds = config.apns_token_refresh;
+    return o;
+}
+
+} // namespace
 
 Application::Application(Config config, QString adminPassword, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_adminPassword(std::move(adminPassword))
@@ -64,6 +92,8 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     s.androidUnreadMessageListMaxLimit = m_config.android_unread_message_list_max_limit;
     s.clientLegacyExpireHours = m_config.client_legacy_expire;
     s.clientPushIntervalSeconds = m_config.client_push_interval;
+    s.apnsAlert = m_config.apns_aps_alert;
+    s.apnsPayloadSize = m_config.apns_payload_size;
     s.system = QHostInfo::localHostName();
     if (s.system.isEmpty())
         s.system = QStringLiteral("qpush");
@@ -96,7 +126,9 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     m_pipeline = std::make_unique<push::PushPipeline>(m_store.get(), m_registry.get(),
                                                       m_gateway.get(), m_settings.get());
     m_gateway->setPipeline(m_pipeline.get());
-    m_apns = std::make_unique<push::UnconfiguredApns>();
+    m_apnsSender = std::make_unique<apns::Sender>(apnsOptions(m_config, &m_apnsError));
+    m_apns = std::make_unique<push::ApnsDispatch>(m_apnsSender.get(), m_registry.get(),
+                                                  m_settings.get());
     m_worker = std::make_unique<push::OfflineWorker>(m_store.get(), m_apns.get(), m_settings.get());
     if (m_config.usesRedisStore()) {
         // Several nodes share this Redis: deliveries and namespace changes of
@@ -148,6 +180,8 @@ Application::~Application()
 
 void Application::start(std::function<void(const QString &error)> done)
 {
+    if (!m_apnsError.isEmpty())
+        return done(m_apnsError);
     QPointer<Application> self(this);
     m_store->open([self, done](store::Result<store::Done> r) {
         if (!self)
@@ -193,6 +227,7 @@ QByteArray Application::metricsText() const
         "# HELP qpush_offline_jobs_completed_total Offline follow-up jobs completed.\n"
         "# TYPE qpush_offline_jobs_completed_total counter\nqpush_offline_jobs_completed_total " +
         QByteArray::number(m_worker->completedJobs()) + '\n';
+    out += m_apnsSender->metricsText();
     if (m_bus) {
         gauge("qpush_cluster_bus_ready", "1 while the cross-node bus is subscribed.",
               m_bus->isReady() ? 1 : 0);

@@ -85,6 +85,8 @@ const std::vector<KeyDef> &keyDefs()
         {"apns_payload_size", &Config::apns_payload_size, 1, kIntMax},
         {"apns_host_dev", &Config::apns_host_dev},
         {"apns_host_production", &Config::apns_host_production},
+        {"apns_ca_file", &Config::apns_ca_file},
+        {"apns_token_refresh", &Config::apns_token_refresh, 1, 3000},
         {"admin_name", &Config::admin_name},
         {"admin_passwd", &Config::admin_passwd},
         {"roles", &Config::roles},
@@ -436,17 +438,12 @@ RawValue rawFromYaml(const YAML::Node &node, QString *nestedProblem)
     return v;
 }
 
-void applyYamlFile(Loader &l, const QString &path)
+// Applies the keys of a YAML document; `path` names it in messages.
+void applyYamlText(Loader &l, QByteArrayView bytes, const QString &path)
 {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        l.fail(path + u": cannot read the configuration file: "_s + f.errorString());
-        return;
-    }
-    const QByteArray bytes = f.readAll();
     YAML::Node root;
     try {
-        root = YAML::Load(std::string(bytes.constData(), size_t(bytes.size())));
+        root = YAML::Load(std::string(bytes.data(), size_t(bytes.size())));
     } catch (const YAML::Exception &e) {
         l.fail(markText(path, e.mark) + u": YAML syntax error: "_s + fromStd(e.msg));
         return;
@@ -475,6 +472,16 @@ void applyYamlFile(Loader &l, const QString &path)
         if (!l.set(*def, v, markText(path, it->second.Mark())))
             return;
     }
+}
+
+void applyYamlFile(Loader &l, const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        l.fail(path + u": cannot read the configuration file: "_s + f.errorString());
+        return;
+    }
+    applyYamlText(l, f.readAll(), path);
 }
 
 RawValue textValue(const QString &s)
@@ -625,6 +632,18 @@ QStringList defaultConfigSearchPath()
     return {u"./config.yaml"_s, u"/etc/qpush/config.yaml"_s};
 }
 
+ConfigResult parseConfigYaml(QByteArrayView yaml, const QString &source)
+{
+    Loader l;
+    l.config.configFile = source;
+    applyYamlText(l, yaml, source);
+    if (!l.error)
+        finish(l);
+    if (l.error)
+        return *l.error;
+    return l.config;
+}
+
 ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env)
 {
     return loadConfig(args, env, defaultConfigSearchPath());
@@ -645,9 +664,13 @@ ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env,
                                        u"FILE"_s);
     const QCommandLineOption setOpt(u"set"_s, u"Set any configuration key (repeatable)."_s,
                                     u"KEY=VALUE"_s);
+    const QCommandLineOption checkOpt(u"check-config"_s,
+                                      u"Validate the configuration and exit: 0 when valid, 2 "
+                                      u"with the source, line and key of the first error."_s);
     parser.addOption(helpOpt);
     parser.addOption(versionOpt);
     parser.addOption(configOpt);
+    parser.addOption(checkOpt);
     struct Described
     {
         QStringList names;
@@ -695,6 +718,7 @@ ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env,
                            2};
 
     Loader l;
+    l.config.checkOnly = parser.isSet(checkOpt);
 
     // 1. The YAML file.
     QString file;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArrayView>
 #include <QFlags>
 #include <QProcessEnvironment>
 #include <QString>
@@ -80,6 +81,10 @@ struct Config
     // "host", "host:port" or "https://host:port"; overridable for tests.
     QString apns_host_dev = QStringLiteral("api.sandbox.push.apple.com");
     QString apns_host_production = QStringLiteral("api.push.apple.com");
+    // Extra CA certificates (PEM file) trusted for APNs besides the system store.
+    QString apns_ca_file;
+    // Seconds before the provider token is re-signed (APNs: 20-60 min).
+    int apns_token_refresh = 2400;
 
     // Admin
     QString admin_name = QStringLiteral("admin");
@@ -91,8 +96,9 @@ struct Config
     QString log_rules; // QLoggingCategory filter rules, ';' or newline separated
 
     // Not keys: what loading found out.
-    QString configFile;   // the YAML file read, empty when none
-    QStringList warnings; // unknown keys etc.; the caller logs them
+    QString configFile;     // the YAML file read, empty when none
+    QStringList warnings;   // unknown keys etc.; the caller logs them
+    bool checkOnly = false; // --check-config: validate, report and exit
 
     bool usesRedisStore() const { return store == QLatin1String("redis"); }
     // The SQLite database file when the store is "sqlite:PATH", else empty.
@@ -122,6 +128,12 @@ ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env)
 // QPUSH_CONFIG names one (tests pass an empty list to read no file).
 ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env,
                         const QStringList &defaultSearchPath);
+
+// The configuration of one YAML document over the defaults, resolved as
+// loadConfig() resolves it, without files, environment or command line (the
+// file-reading path uses the same parser). `source` names the document in
+// messages, usually its file path.
+ConfigResult parseConfigYaml(QByteArrayView yaml, const QString &source);
 
 // ./config.yaml, then /etc/qpush/config.yaml.
 QStringList defaultConfigSearchPath();

@@ -2,6 +2,8 @@
 
 #include <QJsonDocument>
 
+#include <cmath>
+
 namespace qpush::push {
 
 QJsonObject apnsEntryToJson(const store::ApnsEntry &e)
@@ -134,9 +136,13 @@ std::optional<QString> mergeApnsEntry(store::ApnsEntry &e, const QJsonObject &o)
             return QStringLiteral("apns_list: ") + *err;
     const auto exp = o.constFind(QLatin1String("apns_expiration"));
     if (exp != o.constEnd()) {
-        if (exp->isDouble())
-            e.apnsExpiration = qint64(exp->toDouble());
-        else if (exp->isString() && !exp->toString().isEmpty())
+        if (exp->isDouble()) {
+            // Beyond qint64 the conversion is undefined (found by fuzzing).
+            const double d = exp->toDouble();
+            if (!(std::fabs(d) < 9223372036854775808.0))
+                return QStringLiteral("apns_list: apns_expiration is out of range");
+            e.apnsExpiration = qint64(d);
+        } else if (exp->isString() && !exp->toString().isEmpty())
             e.apnsExpiration = exp->toString().toLongLong();
         else if (!exp->isNull() && !exp->isString())
             return QStringLiteral("apns_list: apns_expiration must be a number");

@@ -1,5 +1,7 @@
 #include "pushpipeline.h"
 
+#include "apnssender.h"
+
 #include "json.h"
 #include "logging.h"
 
@@ -71,6 +73,16 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
     const QJsonValue extra = body.value(QStringLiteral("extra"));
     if (!extra.isUndefined() && !extra.isNull() && !extra.isString())
         return fail(invalid(QStringLiteral("extra must be a string")));
+
+    if (leaveMessage.toBool(false)) {
+        // The notification offline iOS devices will get must fit (SPEC §8).
+        const qsizetype size = apnsPayload(pushData.toObject(), m_settings->apnsAlert).size();
+        if (size > m_settings->apnsPayloadSize)
+            return fail(invalid(QStringLiteral("the APNs payload (pushData.apsData) is %1 bytes, "
+                                               "more than apns_payload_size (%2)")
+                                    .arg(size)
+                                    .arg(m_settings->apnsPayloadSize)));
+    }
 
     const bool lost = extra.toString() == u"lost";
     store::PushRecord record;

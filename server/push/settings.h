@@ -21,9 +21,11 @@ struct Settings
     int androidUnreadMessageListMaxLimit = 100;
     int clientLegacyExpireHours = 240;
     int clientPushIntervalSeconds = 1;
-    QString system;              // host name shown in `ok`
-    quint16 socketPort = 0;      // shown in `ok`
-    qint64 hourMs = 3600 * 1000; // tests shorten the hour to test expiry
+    QString system;                             // host name shown in `ok`
+    quint16 socketPort = 0;                     // shown in `ok`
+    qint64 hourMs = 3600 * 1000;                // tests shorten the hour to test expiry
+    QString apnsAlert = QStringLiteral("通知"); // alert text when pushData has no apsData
+    int apnsPayloadSize = 4000;                 // bytes; larger APNs payloads are refused
 };
 
 // Errors of the domain; the REST layer maps them to HTTP statuses and the

@@ -105,6 +105,15 @@ public:
                             Callback<QList<AckOutcome>> done) = 0;
     virtual void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
                                   Callback<Done> done) = 0;
+    /// Records the final APNs answer per client of push `id`, idempotently:
+    /// an entry for a client that already has one is ignored; each new one
+    /// adds 1 to apnsCount and, when it succeeded, to apnsSuccessCount.
+    /// NotFound when the message is unknown or expired.
+    virtual void recordApnsOutcomes(const QString &nsp, qint64 id,
+                                    const QList<ApnsOutcome> &outcomes, Callback<Done> done) = 0;
+    /// The answers recorded for push `id`, ordered by client id (empty when
+    /// none, or when the message is unknown or expired).
+    virtual void apnsOutcomes(const QString &nsp, qint64 id, Callback<QList<ApnsOutcome>> done) = 0;
     /// Members of the push's room on iOS and Android that have not acked, are
     /// not its `except` client and whose leaveMessage is not false: the
     /// recipients of offline work (SPEC §7).

@@ -8,6 +8,8 @@
 #include <QDateTime>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace qpush::store {
 
 using namespace redis;
@@ -281,6 +283,51 @@ void RedisStore::recordAcks(const QString &nsp, qint64 id, const QStringList &cl
                    }
                    return out;
                }));
+}
+
+void RedisStore::recordApnsOutcomes(const QString &nsp, qint64 id,
+                                    const QList<ApnsOutcome> &outcomes, Callback<Done> done)
+{
+    const QByteArray idText = QByteArray::number(id);
+    QByteArrayList args{base(nsp)};
+    args.reserve(1 + 2 * outcomes.size());
+    for (const ApnsOutcome &o : outcomes) {
+        args.append(o.clientId.toUtf8());
+        args.append(QByteArray(o.succeeded ? "1" : "0") + (o.tokenCleared ? "1" : "0") +
+                    o.reason.toUtf8());
+    }
+    m_client->eval(m_scripts.apnsOutcomes, {key(nsp, "m:" + idText), key(nsp, "ao:" + idText)},
+                   args, handle(std::move(done), [nsp, id](const RedisValue &v) -> Result<Done> {
+                       auto n = redisInteger(v);
+                       if (!n)
+                           return n.error();
+                       if (n.value() < 0)
+                           return notFound(QStringLiteral("no message %1 in %2").arg(id).arg(nsp));
+                       return Done{};
+                   }));
+}
+
+void RedisStore::apnsOutcomes(const QString &nsp, qint64 id, Callback<QList<ApnsOutcome>> done)
+{
+    const QByteArray k = key(nsp, "ao:" + QByteArray::number(id));
+    m_client->execute(
+        k, {QByteArrayLiteral("HGETALL"), k},
+        handle(std::move(done), [](const RedisValue &v) -> Result<QList<ApnsOutcome>> {
+            auto h = toHash(v);
+            if (!h)
+                return h.error();
+            QList<ApnsOutcome> out;
+            for (auto it = h->cbegin(); it != h->cend(); ++it) {
+                const QByteArray &enc = it.value();
+                out.append(ApnsOutcome{QString::fromUtf8(it.key()), enc.startsWith('1'),
+                                       enc.size() > 1 && enc.at(1) == '1',
+                                       QString::fromUtf8(enc.mid(2))});
+            }
+            std::sort(out.begin(), out.end(), [](const ApnsOutcome &a, const ApnsOutcome &b) {
+                return a.clientId < b.clientId;
+            });
+            return out;
+        }));
 }
 
 void RedisStore::recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,

@@ -153,6 +153,26 @@ if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'res', ARGV[4]) end
 return 1
 )lua";
 
+// KEYS: m:<id> ao:<id>   ARGV: base (clientId, "<succeeded><cleared>reason")...
+// One answer per client: HSETNX keeps the first, only new ones are counted.
+const char kApnsOutcomes[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local tried, ok = 0, 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) == 1 then
+    tried = tried + 1
+    if string.sub(ARGV[i + 1], 1, 1) == '1' then ok = ok + 1 end
+  end
+end
+if tried > 0 then
+  redis.call('HINCRBY', KEYS[1], 'pc', tried)
+  redis.call('HINCRBY', KEYS[1], 'ps', ok)
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return tried
+)lua";
+
 // KEYS: msgs   ARGV: base offset size
 const char kListReports[] = R"lua(
 local base, offset, size = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -424,6 +444,7 @@ RedisScripts RedisScripts::build()
         make({kAck}),
         make({kAcks}),
         make({kApns}),
+        make({kApnsOutcomes}),
         make({kListReports}),
         make({kPending}),
         make({kUpdateClient}),
@@ -447,10 +468,10 @@ RedisScripts RedisScripts::build()
 
 QList<RedisScript> RedisScripts::all() const
 {
-    return {push,         ack,           acks,        apnsResult, listReports, pending,
-            updateClient, editClientDnd, join,        leave,      transfer,    roomLeaveMessage,
-            roomDnd,      roomCounts,    legacy,      sync,       addOffline,  offline,
-            jobEnqueue,   jobClaim,      jobComplete, sweep};
+    return {push,         ack,           acks, apnsResult, apnsOutcomes, listReports,      pending,
+            updateClient, editClientDnd, join, leave,      transfer,     roomLeaveMessage, roomDnd,
+            roomCounts,   legacy,        sync, addOffline, offline,      jobEnqueue,       jobClaim,
+            jobComplete,  sweep};
 }
 
 } // namespace qpush::store

@@ -84,6 +84,9 @@ public:
                     Callback<QList<AckOutcome>> done) override;
     void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
                           Callback<Done> done) override;
+    void recordApnsOutcomes(const QString &nsp, qint64 id, const QList<ApnsOutcome> &outcomes,
+                            Callback<Done> done) override;
+    void apnsOutcomes(const QString &nsp, qint64 id, Callback<QList<ApnsOutcome>> done) override;
     void pendingRecipients(const QString &nsp, qint64 id,
                            Callback<QList<ClientInfo>> done) override;
     void roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch, int limit,

@@ -60,6 +60,13 @@ const char *const kMigrationV1[] = {
     "CREATE INDEX jobs_nsp ON jobs(nsp)",
 };
 
+// v2: the final APNs answer per (push, client), recorded once (issue 13).
+const char *const kMigrationV2[] = {
+    "CREATE TABLE apns_outcomes(msg_id INTEGER NOT NULL, client_id TEXT NOT NULL,"
+    " succeeded INTEGER NOT NULL, cleared INTEGER NOT NULL, reason TEXT NOT NULL,"
+    " PRIMARY KEY(msg_id, client_id)) WITHOUT ROWID",
+};
+
 struct Migration
 {
     const char *const *begin;
@@ -68,6 +75,7 @@ struct Migration
 
 const Migration kMigrations[] = {
     {std::begin(kMigrationV1), std::end(kMigrationV1)},
+    {std::begin(kMigrationV2), std::end(kMigrationV2)},
 };
 constexpr int kSchemaVersion = int(std::size(kMigrations));
 
@@ -380,6 +388,8 @@ Result<Done> SqliteWorker::sweep(SqliteDb &db)
     const qint64 now = db.now();
     const QString statements[] = {
         QStringLiteral("DELETE FROM acks WHERE msg_id IN"
+                       " (SELECT id FROM messages WHERE expire_at <= ? ORDER BY id LIMIT 2000)"),
+        QStringLiteral("DELETE FROM apns_outcomes WHERE msg_id IN"
                        " (SELECT id FROM messages WHERE expire_at <= ? ORDER BY id LIMIT 2000)"),
         QStringLiteral("DELETE FROM messages WHERE id IN"
                        " (SELECT id FROM messages WHERE expire_at <= ? ORDER BY id LIMIT 2000)"),

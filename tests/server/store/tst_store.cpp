@@ -508,6 +508,38 @@ void TstStore::pushAndReport()
     QCOMPARE(r->result, QStringLiteral("1 BadDeviceToken"));
     STORE_ERR(CALL(Done, s->recordApnsResult(nsp, 999999999, apns, cb)), ErrorCode::NotFound);
 
+    // Per-client APNs answers are recorded once: a job redone after a crash
+    // counts nobody twice (issue 13).
+    const QString ios1 =
+        makeClientId(nsp, QStringLiteral("u1"), Platform::Ios, QStringLiteral("a"));
+    const QString ios2 =
+        makeClientId(nsp, QStringLiteral("u2"), Platform::Ios, QStringLiteral("b"));
+    const QString ios3 =
+        makeClientId(nsp, QStringLiteral("u3"), Platform::Ios, QStringLiteral("c"));
+    const ApnsOutcome sent1{ios1, true, false, QStringLiteral("Sent")};
+    const ApnsOutcome gone2{ios2, false, true, QStringLiteral("Unregistered")};
+    STORE_OK(CALL(Done, s->recordApnsOutcomes(nsp, a->id, {sent1, gone2}, cb)));
+    // Again, with a different answer for ios1 and a new client: only ios3 counts.
+    STORE_OK(CALL(
+        Done, s->recordApnsOutcomes(nsp, a->id,
+                                    {ApnsOutcome{ios1, false, false, QStringLiteral("HTTP 500")},
+                                     gone2, ApnsOutcome{ios3, true, false, QStringLiteral("Sent")}},
+                                    cb)));
+    STORE_OK(CALL(Done, s->recordApnsOutcomes(nsp, a->id, {}, cb)));
+    r = CALL(PushReport, s->getReport(nsp, a->id, false, cb));
+    STORE_OK(r);
+    QCOMPARE(r->apnsCount, 6 + 3);
+    QCOMPARE(r->apnsSuccessCount, 4 + 2);
+    auto outcomes = CALL(QList<ApnsOutcome>, s->apnsOutcomes(nsp, a->id, cb));
+    STORE_OK(outcomes);
+    const QList<ApnsOutcome> expectedOutcomes{
+        sent1, gone2, ApnsOutcome{ios3, true, false, QStringLiteral("Sent")}};
+    QCOMPARE(outcomes.value(), expectedOutcomes);
+    outcomes = CALL(QList<ApnsOutcome>, s->apnsOutcomes(nsp, b->id, cb));
+    STORE_OK(outcomes);
+    QVERIFY(outcomes->isEmpty());
+    STORE_ERR(CALL(Done, s->recordApnsOutcomes(nsp, 999999999, {sent1}, cb)), ErrorCode::NotFound);
+
     auto stats = CALL(MessageStats, s->messageStats(nsp, p.sendDate, cb));
     STORE_OK(stats);
     QCOMPARE(stats->minute, 3);
