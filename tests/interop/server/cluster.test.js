@@ -377,7 +377,9 @@ describe('polling clients through the nginx sample (sticky on uuid)', { skip: NG
   it('sessions stay on one node, clients spread over the nodes, pushes arrive once', T, async () => {
     const room = 'proxied';
     const clients = [];
-    for (let i = 0; i < 9; ++i) {
+    // 12 uuids: with three nodes, all on one node is very unlikely (ports,
+    // hence the hash ring, change every run).
+    for (let i = 0; i < 12; ++i) {
       const gen = i % 2 ? 2 : 4;
       const s = await connectOk(proxy, { gen, transports: ['polling'], nsp: NSP, query: { uuid: `proxied-uuid-${i}` } });
       open.add(s);
