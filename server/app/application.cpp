@@ -6,6 +6,7 @@
 #include "api/router.h"
 #include "apns/sender.h"
 #include "callbacks/webhooks.h"
+#include "cluster/clusterbus.h"
 #include "engineio/server.h"
 #include "net/httpserver.h"
 #include "net/tlscontext.h"
@@ -191,6 +192,20 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     m_apns = std::make_unique<push::ApnsDispatch>(m_apnsSender.get(), m_registry.get(),
                                                   m_settings.get());
     m_worker = std::make_unique<push::OfflineWorker>(m_store.get(), m_apns.get(), m_settings.get());
+    if (m_config.usesRedisStore()) {
+        // Several nodes share this Redis: deliveries and namespace changes of
+        // this node reach the others over pub/sub (docs/operations.md).
+        cluster::ClusterBusOptions bo;
+        bo.addresses = m_config.redis_address;
+        bo.cluster = m_config.redis_address.size() > 1;
+        bo.password = m_config.redis_password;
+        // Pub/sub channels are not per database: the db number keeps
+        // deployments on one Redis apart, like the key prefix.
+        bo.channelPrefix = m_config.redis_prefix + QString::number(m_config.redis_db) + u':';
+        bo.deliver = m_config.hasRole(Role::Socket);
+        m_bus = std::make_unique<cluster::ClusterBus>(bo, m_store.get(), m_registry.get(),
+                                                      m_pipeline.get(), m_gateway.get());
+    }
 
     m_router = std::make_unique<api::Router>();
     m_router->get("/health", [](const api::Context &, api::Reply reply) {
@@ -245,6 +260,8 @@ void Application::start(std::function<void(const QString &error)> done)
                 return;
             if (!loaded)
                 return done(QStringLiteral("cannot load namespaces: ") + loaded.error().toString());
+            if (self->m_bus)
+                self->m_bus->start();
             QString error;
             if (!self->listen(&error))
                 return done(error);
@@ -277,6 +294,18 @@ QByteArray Application::metricsText() const
         "# TYPE qpush_offline_jobs_completed_total counter\nqpush_offline_jobs_completed_total " +
         QByteArray::number(m_worker->completedJobs()) + '\n';
     out += m_apnsSender->metricsText();
+    if (m_bus) {
+        gauge("qpush_cluster_bus_ready", "1 while the cross-node bus is subscribed.",
+              m_bus->isReady() ? 1 : 0);
+        out += "# HELP qpush_cluster_messages_published_total Bus messages published.\n"
+               "# TYPE qpush_cluster_messages_published_total counter\n"
+               "qpush_cluster_messages_published_total " +
+               QByteArray::number(m_bus->published()) + '\n';
+        out += "# HELP qpush_cluster_messages_received_total Bus messages of other nodes.\n"
+               "# TYPE qpush_cluster_messages_received_total counter\n"
+               "qpush_cluster_messages_received_total " +
+               QByteArray::number(m_bus->received()) + '\n';
+    }
     return out;
 }
 

@@ -43,6 +43,9 @@ class PushPipeline;
 class OfflineWorker;
 class ApnsSender;
 } // namespace push
+namespace cluster {
+class ClusterBus;
+}
 
 class Application : public QObject
 {
@@ -95,6 +98,7 @@ private:
     std::unique_ptr<push::OfflineWorker> m_worker;
     std::unique_ptr<api::Router> m_router;
     std::unique_ptr<api::RestApi> m_restApi;
+    std::unique_ptr<cluster::ClusterBus> m_bus; // Redis store only: several nodes
     bool m_shuttingDown = false;
 };
 

@@ -418,6 +418,7 @@ void ClientGateway::broadcastActivity(sio::Socket *socket, const QString &event,
                                   {QStringLiteral("rooms"), listAll ? roomArray : QJsonArray{room}},
                                   {QStringLiteral("clientOffline"), offline}};
         socket->nsp()->to(room).except(socket->id()).emit(event, {payload});
+        Q_EMIT activityBroadcast(cc->nsp, room, cc->clientId, event, payload);
     }
 }
 

@@ -78,6 +78,12 @@ public:
     // Disconnects a namespace's clients, a batch per event-loop pass.
     void disconnectNamespace(const QString &nsp);
 
+Q_SIGNALS:
+    // Hook of the cluster bus: a room activity event (peopleJoin/peopleLeave)
+    // went to this node's members of `room`, except the client it is about.
+    void activityBroadcast(const QString &nsp, const QString &room, const QString &exceptClient,
+                           const QString &event, const QJsonObject &payload);
+
 private:
     void setupNamespace(sio::Namespace *nsp);
     void authorize(sio::Socket *socket, std::function<void(std::optional<sio::ConnectError>)> next);

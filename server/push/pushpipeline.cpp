@@ -127,8 +127,10 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
         m.apnsName = record.apnsName;
         m.extra = record.extra;
         m.exceptClient = record.exceptClient;
-        if (!lost)
+        if (!lost) {
             self->deliverLocal(m);
+            Q_EMIT self->deliveredLocally(m);
+        }
         done(PushOutcome{std::nullopt, m.id, record.onlineClientCount});
     });
 }
@@ -264,6 +266,7 @@ void PushPipeline::transfer(const QString &nsp, const QJsonObject &body,
                 {QStringLiteral("type"), type},
                 {QStringLiteral("namespace"), nsp}};
             self->m_gateway->applyTransfer(nsp, r.value(), target.toString(), join, payload);
+            Q_EMIT self->transferApplied(nsp, r.value(), target.toString(), join, payload);
             done(std::nullopt);
         });
 }

@@ -50,6 +50,13 @@ public:
 
     qint64 acceptedPushes() const { return m_accepted; }
 
+Q_SIGNALS:
+    // Hooks of the cluster bus: a push of this node went to its online
+    // clients (never for extra "lost"), a transfer was applied here.
+    void deliveredLocally(const store::PushMessage &message);
+    void transferApplied(const QString &nsp, const QStringList &clientIds,
+                         const QString &targetRoom, bool join, const QJsonObject &payload);
+
 private:
     // Receipts are coalesced per (namespace, push id) within one event-loop
     // pass into one Store::recordAcks call (at most kMaxAckBatch clients).
