@@ -29,6 +29,12 @@ sio::Packet normalized(sio::Packet p)
 
 void roundTrip(const sio::Packet &packet)
 {
+    // A number as CONNECT_ERROR/ERROR data is written right after the type,
+    // where a reader takes its digits for an ack id ("40"): the wire format
+    // cannot carry it (socket.io-parser has the same ambiguity). The server
+    // only sends strings and objects there.
+    if (packet.type == sio::PacketType::ConnectError && packet.data.isDouble())
+        return;
     FUZZ_CHECK(packet.type != sio::PacketType::BinaryEvent &&
                packet.type != sio::PacketType::BinaryAck);
     FUZZ_CHECK(packet.nsp.startsWith(QLatin1Char('/')));
