@@ -83,6 +83,8 @@ private:
     std::unique_ptr<api::Router> m_router;
     std::unique_ptr<api::RestApi> m_restApi;
     bool m_shuttingDown = false;
+    bool m_listening = false;      // start() succeeded
+    bool m_storeAvailable = false; // opened, and no availabilityChanged(false) since
 };
 
 } // namespace qpush

@@ -72,7 +72,9 @@ void body(const NameRules &rules, QByteArrayView bytes)
     const QJsonValue pushData = fields.value(QStringLiteral("pushData"));
     if (pushData.isObject()) {
         const QByteArray stored = QJsonDocument(pushData.toObject()).toJson(QJsonDocument::Compact);
-        FUZZ_CHECK(push::pushDataObject(stored) == pushData.toObject());
+        // Compared as text: Qt tells an integer from an equal double apart.
+        FUZZ_CHECK(QJsonDocument(push::pushDataObject(stored)).toJson(QJsonDocument::Compact) ==
+                   stored);
     }
 }
 
