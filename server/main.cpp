@@ -64,6 +64,16 @@ int main(int argc, char *argv[])
                          qCInfo(lcApp) << "signal" << sig << "received";
                          application.shutdown();
                      });
+    // SIGHUP: the logging keys are read again (docs/configuration.md).
+    QObject::connect(
+        &signals, &qpush::eventloop::SignalWatcher::reloadRequested, &application, [&config] {
+            QString message;
+            if (qpush::reloadLogging(config, QCoreApplication::arguments(),
+                                     QProcessEnvironment::systemEnvironment(), &message))
+                qCInfo(lcApp).noquote() << message;
+            else
+                qCWarning(lcApp).noquote() << message;
+        });
     QObject::connect(&application, &qpush::Application::finished, &app,
                      [] { QCoreApplication::exit(0); });
     return QCoreApplication::exec();

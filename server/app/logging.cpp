@@ -45,6 +45,37 @@ void jsonMessageHandler(QtMsgType type, const QMessageLogContext &context, const
 
 } // namespace
 
+bool reloadLogging(Config &running, const QStringList &args, const QProcessEnvironment &env,
+                   QString *message)
+{
+    const ConfigResult loaded = loadConfig(args, env);
+    if (const auto *error = std::get_if<ConfigError>(&loaded)) {
+        *message = QStringLiteral("configuration not reloaded, the logging stays as it was: ") +
+                   error->message;
+        return false;
+    }
+    const Config &fresh = std::get<Config>(loaded);
+    const QStringList logKeys{QStringLiteral("log_level"), QStringLiteral("log_rules"),
+                              QStringLiteral("log_format")};
+    QStringList restartKeys;
+    const QVariantMap before = configToVariantMap(running);
+    const QVariantMap after = configToVariantMap(fresh);
+    for (auto it = after.constBegin(); it != after.constEnd(); ++it) {
+        if (!logKeys.contains(it.key()) && before.value(it.key()) != it.value())
+            restartKeys.append(it.key());
+    }
+    running.log_level = fresh.log_level;
+    running.log_rules = fresh.log_rules;
+    running.log_format = fresh.log_format;
+    applyLogging(running);
+    *message = QStringLiteral("configuration reloaded: log_level %1, log_format %2")
+                   .arg(running.log_level, running.log_format);
+    if (!restartKeys.isEmpty())
+        *message += QStringLiteral("; changed keys that need a restart: ") +
+                    restartKeys.join(QStringLiteral(", "));
+    return true;
+}
+
 QByteArray jsonLogLine(QtMsgType type, const char *category, const QString &message,
                        const QDateTime &time)
 {

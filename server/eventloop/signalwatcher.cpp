@@ -25,8 +25,12 @@ SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
     m_notifier = new QSocketNotifier(g_pipe[0], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, [this] {
         unsigned char b = 0;
-        while (::read(g_pipe[0], &b, 1) == 1)
-            Q_EMIT terminationRequested(int(b));
+        while (::read(g_pipe[0], &b, 1) == 1) {
+            if (b == SIGHUP)
+                Q_EMIT reloadRequested();
+            else
+                Q_EMIT terminationRequested(int(b));
+        }
     });
     struct sigaction sa = {};
     sa.sa_handler = onSignal;
@@ -34,6 +38,7 @@ SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
     sa.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGTERM, &sa, nullptr);
+    ::sigaction(SIGHUP, &sa, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 }
 
@@ -41,6 +46,7 @@ SignalWatcher::~SignalWatcher()
 {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGHUP, SIG_DFL);
 }
 
 } // namespace qpush::eventloop

@@ -1,5 +1,6 @@
-// Turns SIGINT/SIGTERM into a Qt signal (self-pipe + QSocketNotifier), so
-// that shutdown runs in the event loop, not in a signal handler.
+// Turns SIGINT/SIGTERM (and SIGHUP) into Qt signals (self-pipe +
+// QSocketNotifier), so that shutdown and reload run in the event loop, not in
+// a signal handler.
 #pragma once
 
 #include <QObject>
@@ -17,6 +18,8 @@ public:
 
 Q_SIGNALS:
     void terminationRequested(int signalNumber);
+    // SIGHUP: reload what can be reloaded without a restart.
+    void reloadRequested();
 
 private:
     QSocketNotifier *m_notifier = nullptr;

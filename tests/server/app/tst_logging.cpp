@@ -1,13 +1,18 @@
 // The log output formats (log_format): the json line format, and that the
-// installed handler writes it for qCInfo and friends.
+// installed handler writes it for qCInfo and friends. The SIGHUP reload of
+// the logging keys, as a function and on the real qpush-server binary.
 #include "app/config.h"
 #include "app/logging.h"
 
 #include <QDateTime>
+#include <QFile>
+#include <QTemporaryDir>
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTest>
+#include <csignal>
 
 using namespace qpush;
 
@@ -18,7 +23,120 @@ private Q_SLOTS:
     void jsonLine_data();
     void jsonLine();
     void jsonFormatInstalled();
+    void reload_data();
+    void reload();
+    void sighupReloadsTheServer();
+    void cleanup();
 };
+
+namespace {
+void writeFile(const QString &path, const QByteArray &text)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(text);
+}
+} // namespace
+
+void TestLogging::cleanup()
+{
+    applyLogging(Config()); // text, info: as the next test expects
+}
+
+void TestLogging::reload_data()
+{
+    QTest::addColumn<QStringList>("extraArgs");
+    QTest::addColumn<QByteArray>("newFile");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<QString>("level");
+    QTest::addColumn<QStringList>("mustContain");
+
+    QTest::newRow("level from the file")
+        << QStringList() << QByteArray("log_level: debug\nsocket_port: 1000\n") << true
+        << QStringLiteral("debug") << QStringList{QStringLiteral("log_level debug")};
+    QTest::newRow("other keys need a restart")
+        << QStringList() << QByteArray("log_level: info\nsocket_port: 1001\npingInterval: 5\n")
+        << true << QStringLiteral("info")
+        << QStringList{QStringLiteral("restart"), QStringLiteral("socket_port"),
+                       QStringLiteral("pingInterval")};
+    QTest::newRow("command line still wins")
+        << QStringList{QStringLiteral("--log-level"), QStringLiteral("critical")}
+        << QByteArray("log_level: debug\nsocket_port: 1000\n") << true << QStringLiteral("critical")
+        << QStringList{QStringLiteral("log_level critical")};
+    QTest::newRow("bad value keeps the running level")
+        << QStringList() << QByteArray("log_level: loud\nsocket_port: 1000\n") << false
+        << QStringLiteral("warning")
+        << QStringList{QStringLiteral("\"loud\""), QStringLiteral("not reloaded")};
+    QTest::newRow("syntax error keeps the running level")
+        << QStringList() << QByteArray("log_level: [debug\n") << false << QStringLiteral("warning")
+        << QStringList{QStringLiteral("YAML")};
+}
+
+void TestLogging::reload()
+{
+    QFETCH(QStringList, extraArgs);
+    QFETCH(QByteArray, newFile);
+    QFETCH(bool, ok);
+    QFETCH(QString, level);
+    QFETCH(QStringList, mustContain);
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath(QStringLiteral("config.yaml"));
+    writeFile(file, "log_level: warning\nsocket_port: 1000\n");
+    const QStringList args =
+        QStringList{QStringLiteral("qpush-server"), QStringLiteral("--config"), file} + extraArgs;
+    const ConfigResult loaded = loadConfig(args, QProcessEnvironment());
+    QVERIFY(std::holds_alternative<Config>(loaded));
+    Config running = std::get<Config>(loaded);
+    applyLogging(running);
+    const QString before = running.log_level;
+
+    writeFile(file, newFile);
+    QString message;
+    QCOMPARE(reloadLogging(running, args, QProcessEnvironment(), &message), ok);
+    for (const QString &part : std::as_const(mustContain))
+        QVERIFY2(message.contains(part), qPrintable(message));
+    QCOMPARE(running.log_level, ok ? level : before);
+    QCOMPARE(running.socket_port, quint16(1000)); // needs a restart: not applied
+    QCOMPARE(lcApp().isDebugEnabled(), running.log_level == QLatin1String("debug"));
+    QCOMPARE(lcApp().isWarningEnabled(), running.log_level != QLatin1String("critical"));
+}
+
+// qpush-server keeps running on SIGHUP and applies the file's new level.
+void TestLogging::sighupReloadsTheServer()
+{
+    const QString server = qEnvironmentVariable("QPUSH_SERVER");
+    QVERIFY2(QFile::exists(server), "QPUSH_SERVER must name the qpush-server binary");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath(QStringLiteral("config.yaml"));
+    const QByteArray common = "socket_ip: 127.0.0.1\nlogic_ip: 127.0.0.1\nsocket_port: 0\n"
+                              "logic_port: 0\nadmin_passwd: secret\ndata_dir: " +
+                              dir.path().toUtf8() + "\n";
+    writeFile(file, common + "log_level: warning\n");
+
+    QProcess process;
+    process.setProgram(server);
+    process.setArguments({QStringLiteral("--config"), file});
+    process.start();
+    QVERIFY(process.waitForStarted());
+    QByteArray out;
+    QTRY_VERIFY_WITH_TIMEOUT((out += process.readAllStandardOutput()).contains("listening"), 60000);
+
+    writeFile(file, common + "log_level: info\n");
+    QCOMPARE(::kill(pid_t(process.processId()), SIGHUP), 0);
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (err += process.readAllStandardError()).contains("configuration reloaded: log_level info"),
+        60000);
+    QCOMPARE(process.state(), QProcess::Running);
+
+    process.terminate(); // SIGTERM: graceful shutdown, exit 0
+    QVERIFY(process.waitForFinished(60000));
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 0);
+}
 
 void TestLogging::jsonLine_data()
 {
