@@ -13,7 +13,9 @@ PACKAGES=(
   libhiredis-dev libyaml-cpp-dev libssl-dev
   redis-server redis-tools
   curl
-  clang libfuzzer-14-dev
+  libsystemd-dev
+  dpkg-dev debootstrap lintian systemd rpm xz-utils
+  clang libfuzzer-14-dev libclang-rt-14-dev
   gnuplot-nox
 )
 missing=()

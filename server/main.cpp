@@ -3,6 +3,7 @@
 #include "app/application.h"
 #include "app/config.h"
 #include "app/logging.h"
+#include "app/servicemanager.h"
 #include "eventloop/epolldispatcher.h"
 #include "eventloop/signalwatcher.h"
 
@@ -31,6 +32,15 @@ int main(int argc, char *argv[])
         return err->exitCode;
     }
     qpush::Config config = std::get<qpush::Config>(std::move(loaded));
+    if (config.checkOnly) {
+        for (const QString &w : std::as_const(config.warnings))
+            std::fprintf(stderr, "qpush-server: warning: %s\n", qPrintable(w));
+        std::fprintf(stdout, "qpush-server: configuration OK (%s)\n",
+                     config.configFile.isEmpty()
+                         ? "no configuration file, defaults and overrides only"
+                         : qPrintable(config.configFile));
+        return 0;
+    }
     qpush::applyLogging(config);
     for (const QString &w : std::as_const(config.warnings))
         qCWarning(lcApp).noquote() << w;
@@ -51,17 +61,22 @@ int main(int argc, char *argv[])
             QCoreApplication::exit(1);
             return;
         }
-        std::fprintf(stdout, "qpush-server listening socket=%s:%u api=%s:%u store=%s\n",
-                     qPrintable(config.socket_ip), unsigned(application.socketPort()),
-                     qPrintable(config.single_port ? config.socket_ip : config.logic_ip),
-                     unsigned(application.apiPort()), qPrintable(config.store));
+        const QString status = QStringLiteral("listening socket=%1:%2 api=%3:%4 store=%5")
+                                   .arg(config.socket_ip)
+                                   .arg(application.socketPort())
+                                   .arg(config.single_port ? config.socket_ip : config.logic_ip)
+                                   .arg(application.apiPort())
+                                   .arg(config.store);
+        std::fprintf(stdout, "qpush-server %s\n", qPrintable(status));
         std::fflush(stdout);
+        qpush::servicemanager::notifyReady(status);
     });
 
     qpush::eventloop::SignalWatcher signals;
     QObject::connect(&signals, &qpush::eventloop::SignalWatcher::terminationRequested, &application,
                      [&application](int sig) {
                          qCInfo(lcApp) << "signal" << sig << "received";
+                         qpush::servicemanager::notifyStopping(QStringLiteral("shutting down"));
                          application.shutdown();
                      });
     // SIGHUP: the logging keys are read again (docs/configuration.md).

@@ -81,10 +81,22 @@ const std::vector<KeyDef> &keyDefs()
         {"client_legacy_expire", &Config::client_legacy_expire, 1, kIntMax},
         {"client_push_interval", &Config::client_push_interval, 0, kIntMax},
         {"callback_timeout", &Config::callback_timeout, 1, kIntMax},
+        {"max_rooms_per_message", &Config::max_rooms_per_message, 1, kIntMax},
+        {"max_rooms_per_client", &Config::max_rooms_per_client, 1, kIntMax},
+        {"info_field_max_length", &Config::info_field_max_length, 1, kIntMax},
+        {"sync_max_messages", &Config::sync_max_messages, 1, kIntMax},
+        {"sync_max_bytes", &Config::sync_max_bytes, 1, kInt64Max},
+        {"client_event_rate", &Config::client_event_rate, 0, kIntMax},
+        {"apns_list_max_entries", &Config::apns_list_max_entries, 1, kIntMax},
+        {"auth_failure_limit", &Config::auth_failure_limit, 0, kIntMax},
+        {"auth_failure_window", &Config::auth_failure_window, 1, kIntMax},
+        {"cors_origins", &Config::cors_origins},
         {"apns_aps_alert", &Config::apns_aps_alert},
         {"apns_payload_size", &Config::apns_payload_size, 1, kIntMax},
         {"apns_host_dev", &Config::apns_host_dev},
         {"apns_host_production", &Config::apns_host_production},
+        {"apns_ca_file", &Config::apns_ca_file},
+        {"apns_token_refresh", &Config::apns_token_refresh, 1, 3000},
         {"admin_name", &Config::admin_name},
         {"admin_passwd", &Config::admin_passwd},
         {"roles", &Config::roles},
@@ -215,6 +227,18 @@ QStringList toList(const RawValue &v)
 // Checks that only concern one key's own value; `error` gets the problem.
 bool checkValue(const QString &key, Config &c, QString *error)
 {
+    if (key == u"cors_origins"_s) {
+        // Exact origins only: a wildcard would hand every web site the
+        // browser's cached credentials.
+        static const QRegularExpression origin(u"^https?://[^/?#*\\s]+$"_s);
+        for (const QString &o : std::as_const(c.cors_origins)) {
+            if (!origin.match(o).hasMatch()) {
+                *error = u"not an origin: "_s + quoted(o) +
+                         u" (expected scheme://host[:port], e.g. https://console.example.com)"_s;
+                return false;
+            }
+        }
+    }
     if (key == u"transports"_s) {
         QStringList unique;
         for (const QString &t : std::as_const(c.transports)) {
@@ -671,9 +695,13 @@ ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env,
                                        u"FILE"_s);
     const QCommandLineOption setOpt(u"set"_s, u"Set any configuration key (repeatable)."_s,
                                     u"KEY=VALUE"_s);
+    const QCommandLineOption checkOpt(u"check-config"_s,
+                                      u"Validate the configuration and exit: 0 when valid, 2 "
+                                      u"with the source, line and key of the first error."_s);
     parser.addOption(helpOpt);
     parser.addOption(versionOpt);
     parser.addOption(configOpt);
+    parser.addOption(checkOpt);
     struct Described
     {
         QStringList names;
@@ -722,6 +750,7 @@ ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env,
                            2};
 
     Loader l;
+    l.config.checkOnly = parser.isSet(checkOpt);
 
     // 1. The YAML file.
     QString file;

@@ -75,12 +75,28 @@ struct Config
     int client_push_interval = 1;   // s
     int callback_timeout = 5000;    // ms
 
+    // Limits on clients and API callers (docs/security-domain.md)
+    int max_rooms_per_message = 100; // rooms in one joinRoom / leaveRoom / apns list
+    int max_rooms_per_client = 500;  // room memberships a client may gather itself
+    int info_field_max_length = 512; // characters of device_token, mobile, system
+    int sync_max_messages = 100;     // pushes in one sync reply
+    qint64 sync_max_bytes = 1048576; // pushData bytes in one sync reply (≥ one push)
+    int client_event_rate = 100;     // client events per second per connection, 0: off
+    int apns_list_max_entries = 32;  // apns_list entries per namespace
+    int auth_failure_limit = 30;     // wrong credentials per source address and window
+    int auth_failure_window = 60;    // s; also the first back-off
+    QStringList cors_origins;        // origins allowed credentials / the admin API
+
     // APNs
     QString apns_aps_alert = QStringLiteral("通知");
     int apns_payload_size = 4000; // bytes
     // "host", "host:port" or "https://host:port"; overridable for tests.
     QString apns_host_dev = QStringLiteral("api.sandbox.push.apple.com");
     QString apns_host_production = QStringLiteral("api.push.apple.com");
+    // Extra CA certificates (PEM file) trusted for APNs besides the system store.
+    QString apns_ca_file;
+    // Seconds before the provider token is re-signed (APNs: 20-60 min).
+    int apns_token_refresh = 2400;
 
     // Admin
     QString admin_name = QStringLiteral("admin");
@@ -93,8 +109,9 @@ struct Config
     QString log_rules; // QLoggingCategory filter rules, ';' or newline separated
 
     // Not keys: what loading found out.
-    QString configFile;   // the YAML file read, empty when none
-    QStringList warnings; // unknown keys etc.; the caller logs them
+    QString configFile;     // the YAML file read, empty when none
+    QStringList warnings;   // unknown keys etc.; the caller logs them
+    bool checkOnly = false; // --check-config: validate, report and exit
 
     bool usesRedisStore() const { return store == QLatin1String("redis"); }
     // The SQLite database file when the store is "sqlite:PATH", else empty.

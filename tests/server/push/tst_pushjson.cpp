@@ -47,7 +47,7 @@ void TestPushJson::apnsExpiration()
     QVERIFY(!fields.isEmpty());
     store::NamespaceRecord ns;
     ns.key = QStringLiteral("/demo");
-    const auto error = push::mergeNamespace(ns, fields);
+    const auto error = push::mergeNamespace(ns, fields, 32);
     QCOMPARE(!error.has_value(), ok);
     if (!ok) {
         QVERIFY(error->contains(QLatin1String("apns_expiration")));
@@ -81,7 +81,7 @@ void TestPushJson::clientPatch()
     store::ClientPatch patch;
     bool wrote = false;
     const auto error =
-        push::parseClientPatch(QJsonDocument::fromJson(body).object(), patch, &wrote);
+        push::parseClientPatch(QJsonDocument::fromJson(body).object(), patch, &wrote, 512);
     QCOMPARE(!error.has_value(), ok);
     if (ok)
         QCOMPARE(wrote, writes);
