@@ -84,9 +84,17 @@ int main(int argc, char *argv[])
                          qpush::servicemanager::notifyStopping(QStringLiteral("shutting down"));
                          application.shutdown();
                      });
+    // SIGHUP: the logging keys are read again and the TLS certificate and key
+    // files reloaded (docs/configuration.md); the process keeps running.
     QObject::connect(&signals, &qpush::eventloop::SignalWatcher::reloadRequested, &application,
-                     [&application] {
-                         qCInfo(lcApp) << "SIGHUP received";
+                     [&application, &config] {
+                         QString message;
+                         if (qpush::reloadLogging(config, QCoreApplication::arguments(),
+                                                  QProcessEnvironment::systemEnvironment(),
+                                                  &message))
+                             qCInfo(lcApp).noquote() << message;
+                         else
+                             qCWarning(lcApp).noquote() << message;
                          application.reloadTls();
                      });
     QObject::connect(&application, &qpush::Application::finished, &app,

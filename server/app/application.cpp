@@ -211,6 +211,19 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     m_router->get("/health", [](const api::Context &, api::Reply reply) {
         reply.text(200, "text/plain; charset=utf-8", "hello");
     });
+    // Alive is /health; ready means this node can serve: listening, not
+    // shutting down, and its store reachable (503 while Redis is down).
+    connect(m_store.get(), &store::Store::availabilityChanged, this,
+            [this](bool available) { m_storeAvailable = available; });
+    m_router->get("/ready", [this](const api::Context &, api::Reply reply) {
+        const char *problem = m_shuttingDown      ? "shutting down"
+                              : !m_listening      ? "starting"
+                              : !m_storeAvailable ? "store unavailable"
+                                                  : nullptr;
+        if (problem)
+            return reply.text(503, "text/plain; charset=utf-8", problem);
+        reply.text(200, "text/plain; charset=utf-8", "ready");
+    });
     m_router->get("/metrics", [this](const api::Context &, api::Reply reply) {
         reply.text(200, "text/plain; version=0.0.4; charset=utf-8", metricsText());
     });
@@ -229,7 +242,7 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     m_clientHttp->setHandler([this, routeApi](net::Responder responder, http::Request &request) {
         if (m_engine->matches(request.path))
             return m_engine->handleRequest(std::move(responder), request);
-        if (m_config.single_port || request.path == "/health")
+        if (m_config.single_port || request.path == "/health" || request.path == "/ready")
             return routeApi(std::move(responder), request);
         responder.respond(404, {http::Header{"content-type", "text/plain; charset=utf-8"}},
                           "Not Found");
@@ -255,6 +268,7 @@ void Application::start(std::function<void(const QString &error)> done)
         if (!r)
             return done(QStringLiteral("cannot open the store (%1): %2")
                             .arg(self->m_config.store, r.error().toString()));
+        self->m_storeAvailable = true;
         self->m_registry->load([self, done](store::Result<store::Done> loaded) {
             if (!self)
                 return;
@@ -266,6 +280,7 @@ void Application::start(std::function<void(const QString &error)> done)
             if (!self->listen(&error))
                 return done(error);
             self->m_settings->socketPort = self->socketPort();
+            self->m_listening = true;
             if (self->m_config.hasRole(Role::Worker))
                 self->m_worker->start();
             done(QString());

@@ -100,6 +100,8 @@ private:
     std::unique_ptr<api::RestApi> m_restApi;
     std::unique_ptr<cluster::ClusterBus> m_bus; // Redis store only: several nodes
     bool m_shuttingDown = false;
+    bool m_listening = false;      // start() succeeded
+    bool m_storeAvailable = false; // opened, and no availabilityChanged(false) since
 };
 
 } // namespace qpush

@@ -111,6 +111,7 @@ const std::vector<KeyDef> &keyDefs()
         {"admin_passwd", &Config::admin_passwd},
         {"roles", &Config::roles},
         {"log_level", &Config::log_level},
+        {"log_format", &Config::log_format},
         {"log_rules", &Config::log_rules},
     };
     return defs;
@@ -306,6 +307,14 @@ bool checkValue(const QString &key, Config &c, QString *error)
             return false;
         }
         c.log_level = l;
+    } else if (key == u"log_format"_s) {
+        const QString f = c.log_format.trimmed().toLower();
+        if (f != u"text"_s && f != u"json"_s) {
+            *error =
+                u"unknown log format "_s + quoted(c.log_format) + u" (expected text or json)"_s;
+            return false;
+        }
+        c.log_format = f;
     } else if (key == u"admin_name"_s) {
         if (c.admin_name.isEmpty()) {
             *error = u"must not be empty"_s;
@@ -565,7 +574,7 @@ constexpr FlagDef kFlags[] = {
     {"redis-address", "redis_address"}, {"roles", "roles"},
     {"admin-passwd", "admin_passwd"},   {"ping-interval", "pingInterval"},
     {"ping-timeout", "pingTimeout"},    {"max-payload", "max_payload"},
-    {"log-level", "log_level"},
+    {"log-level", "log_level"},         {"log-format", "log_format"},
 };
 
 QString helpFooter()
@@ -733,6 +742,7 @@ ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env,
         {{u"ping-timeout"_s}, u"Engine.IO ping timeout, ms."_s, u"MS"_s},
         {{u"max-payload"_s}, u"Largest accepted message, bytes."_s, u"BYTES"_s},
         {{u"log-level"_s}, u"debug, info, warning or critical."_s, u"LEVEL"_s},
+        {{u"log-format"_s}, u"text (default) or json (one object per line)."_s, u"FORMAT"_s},
     };
     for (const Described &d : described)
         parser.addOption(QCommandLineOption(d.names, d.help, d.value));

@@ -115,7 +115,8 @@ struct Config
 
     // Process
     Roles roles = Roles(Role::Socket) | Role::Api | Role::Worker;
-    QString log_level = QStringLiteral("info"); // debug | info | warning | critical
+    QString log_level = QStringLiteral("info");  // debug | info | warning | critical
+    QString log_format = QStringLiteral("text"); // text | json (one JSON object per line)
     QString log_rules; // QLoggingCategory filter rules, ';' or newline separated
 
     // Not keys: what loading found out.

@@ -1,5 +1,6 @@
-// Turns SIGINT/SIGTERM (and SIGHUP) into Qt signals (self-pipe + QSocketNotifier), so
-// that shutdown runs in the event loop, not in a signal handler.
+// Turns SIGINT/SIGTERM (and SIGHUP) into Qt signals (self-pipe +
+// QSocketNotifier), so that shutdown and reload run in the event loop, not in
+// a signal handler.
 #pragma once
 
 #include <QObject>
@@ -17,7 +18,7 @@ public:
 
 Q_SIGNALS:
     void terminationRequested(int signalNumber);
-    // SIGHUP: reload what can be reloaded (the process keeps running).
+    // SIGHUP: reload what can be reloaded without a restart.
     void reloadRequested();
 
 private:

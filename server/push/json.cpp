@@ -150,7 +150,7 @@ std::optional<QString> mergeApnsEntry(store::ApnsEntry &e, const QJsonObject &o)
     const auto exp = o.constFind(QLatin1String("apns_expiration"));
     if (exp != o.constEnd()) {
         if (exp->isDouble()) {
-            // Beyond qint64 the conversion is undefined (found by fuzzing).
+            // Beyond qint64 the conversion is undefined (tests/fuzz/regressions/rest/).
             const double d = exp->toDouble();
             if (!(std::fabs(d) < 9223372036854775808.0))
                 return QStringLiteral("apns_list: apns_expiration is out of range");

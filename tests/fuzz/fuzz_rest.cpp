@@ -11,7 +11,6 @@
 
 #include "api/basicauth.h"
 #include "net/httpmessage.h"
-#include "push/apnscert.h"
 #include "push/json.h"
 #include "push/settings.h"
 #include "shared/namerules.h"
@@ -48,8 +47,9 @@ void body(const NameRules &rules, QByteArrayView bytes)
 
     store::ClientPatch patch;
     bool writes = false;
+    const push::Settings settings; // the defaults of the limits
     const auto patchError =
-        push::parseClientPatch(fields, patch, &writes, push::Settings{}.infoFieldMaxLength);
+        push::parseClientPatch(fields, patch, &writes, settings.infoFieldMaxLength);
     FUZZ_CHECK(!patchError || !patchError->isEmpty());
 
     store::NamespaceRecord ns;
@@ -58,12 +58,11 @@ void body(const NameRules &rules, QByteArrayView bytes)
     existing.name = QStringLiteral("app");
     existing.apnsEnv = QStringLiteral("dev");
     ns.apnsList.append(existing);
-    const auto mergeError = push::mergeNamespace(ns, fields, push::Settings{}.apnsListMaxEntries);
+    const auto mergeError = push::mergeNamespace(ns, fields, settings.apnsListMaxEntries);
     if (!mergeError) {
-        // What the namespace endpoints answer with; it parses back.
-        push::CertSummaryCache certs;
-        const QJsonObject shown = push::namespaceToJson(ns, certs);
-        FUZZ_CHECK(shown.value(QStringLiteral("key")).toString() == ns.key);
+        // namespaceToJson is not called: it reads a certificate that is not
+        // PEM text as a file path on this machine.
+        FUZZ_CHECK(ns.apnsList.size() <= settings.apnsListMaxEntries);
         for (const store::ApnsEntry &e : std::as_const(ns.apnsList))
             FUZZ_CHECK(!e.name.isEmpty());
     }
@@ -76,7 +75,9 @@ void body(const NameRules &rules, QByteArrayView bytes)
     const QJsonValue pushData = fields.value(QStringLiteral("pushData"));
     if (pushData.isObject()) {
         const QByteArray stored = QJsonDocument(pushData.toObject()).toJson(QJsonDocument::Compact);
-        FUZZ_CHECK(push::pushDataObject(stored) == pushData.toObject());
+        // Compared as text: Qt tells an integer from an equal double apart.
+        FUZZ_CHECK(QJsonDocument(push::pushDataObject(stored)).toJson(QJsonDocument::Compact) ==
+                   stored);
     }
 }
 

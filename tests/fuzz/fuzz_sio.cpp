@@ -19,16 +19,31 @@ namespace {
 constexpr sio::Protocol kProtocol = sio::Protocol(QPUSH_FUZZ_SIO_PROTOCOL);
 constexpr int kMaxMessages = 256;
 
-// encode() writes no payload for null (as for undefined): compare so.
-sio::Packet normalized(sio::Packet p)
+// The same packet, up to how Qt stores a number: a decoded 1e17 is a double,
+// its re-encoding "100000000000000000" reads back as an integer of the same
+// value, and QJsonArray/QJsonObject comparison tells the two apart. So the
+// JSON payloads are compared by their wire text. encode() writes no payload
+// for null (as for undefined).
+bool samePacket(const sio::Packet &a, const sio::Packet &b)
 {
-    if (p.data.isNull())
-        p.data = QJsonValue(QJsonValue::Undefined);
-    return p;
+    const auto payload = [](const sio::Packet &p) {
+        sio::Packet bare;
+        bare.data = p.data;
+        return p.data.isNull() || p.data.isUndefined() ? QByteArray()
+                                                       : sio::encode(kProtocol, bare).text;
+    };
+    return a.type == b.type && a.nsp == b.nsp && a.query == b.query && a.id == b.id &&
+           a.attachments == b.attachments && payload(a) == payload(b);
 }
 
 void roundTrip(const sio::Packet &packet)
 {
+    // A number as CONNECT_ERROR/ERROR data is written right after the type,
+    // where a reader takes its digits for an ack id ("40"): the wire format
+    // cannot carry it (socket.io-parser has the same ambiguity). The server
+    // only sends strings and objects there.
+    if (packet.type == sio::PacketType::ConnectError && packet.data.isDouble())
+        return;
     FUZZ_CHECK(packet.type != sio::PacketType::BinaryEvent &&
                packet.type != sio::PacketType::BinaryAck);
     FUZZ_CHECK(packet.nsp.startsWith(QLatin1Char('/')));
@@ -41,7 +56,7 @@ void roundTrip(const sio::Packet &packet)
         status = decoder.feedBinary(attachment);
     }
     FUZZ_CHECK(status == sio::Decoder::Status::Packet);
-    FUZZ_CHECK(normalized(decoder.takePacket()) == normalized(packet));
+    FUZZ_CHECK(samePacket(decoder.takePacket(), packet));
 }
 
 } // namespace

@@ -157,6 +157,7 @@ static QList<std::pair<QString, QVariant>> expectedDefaults()
         {u"admin_passwd"_s, QVariant(QString())},
         {u"roles"_s, QVariant(QStringList{u"socket"_s, u"api"_s, u"worker"_s})},
         {u"log_level"_s, QVariant(u"info"_s)},
+        {u"log_format"_s, QVariant(u"text"_s)},
         {u"log_rules"_s, QVariant(QString())},
     };
 }
@@ -256,6 +257,8 @@ void TestConfig::yamlValues_data()
                                           << QVariant(QStringList{u"socket"_s, u"api"_s});
     QTest::newRow("log_level alias")
         << "log_level: WARN\n"_ba << u"log_level"_s << QVariant(u"warning"_s);
+    QTest::newRow("log_format json")
+        << "log_format: JSON\n"_ba << u"log_format"_s << QVariant(u"json"_s);
     QTest::newRow("log_rules") << "log_rules: \"qpush.engineio.debug=true\"\n"_ba << u"log_rules"_s
                                << QVariant(u"qpush.engineio.debug=true"_s);
     QTest::newRow("comments and others")
@@ -346,6 +349,8 @@ void TestConfig::cliValues_data()
         << QStringList{u"--max-payload"_s, u"100"_s} << u"max_payload"_s << QVariant(qint64(100));
     QTest::newRow("--log-level") << QStringList{u"--log-level"_s, u"debug"_s} << u"log_level"_s
                                  << QVariant(u"debug"_s);
+    QTest::newRow("--log-format") << QStringList{u"--log-format"_s, u"json"_s} << u"log_format"_s
+                                  << QVariant(u"json"_s);
     QTest::newRow("--set") << QStringList{u"--set"_s, u"push_message_max_expire=24"_s}
                            << u"push_message_max_expire"_s << QVariant(24);
     QTest::newRow("--set loose name")
@@ -581,6 +586,7 @@ void TestConfig::badValues_data()
          {u"redis_address"_s, u"\"localhost\""_s});
     env("bad redis port", "QPUSH_REDIS_ADDRESS=h:0", {u"QPUSH_REDIS_ADDRESS"_s});
     cli("bad log level", "--log-level|loud", {u"--log-level"_s, u"\"loud\""_s});
+    cli("bad log format", "--log-format|xml", {u"--log-format"_s, u"\"xml\""_s});
     yaml("empty admin name", "admin_name: ''\n", {u"admin_name"_s, u"empty"_s});
     cli("empty data dir", "--data-dir=", {u"--data-dir"_s, u"data_dir"_s});
     // Several keys together

@@ -476,6 +476,9 @@ void TestSioPacket::numbers_data()
     QTest::newRow("1.0") << QByteArray("1.0") << QByteArray("1");
     QTest::newRow("3e21") << QByteArray("3e21") << QByteArray("3e+21");
     QTest::newRow("-1.2345e25") << QByteArray("-1.2345e25") << QByteArray("-1.2345e+25");
+    // tests/fuzz/regressions/sio_v5/large-number: integral above 2^53, from a fraction.
+    QTest::newRow("222222222222222222.2253")
+        << QByteArray("222222222222222222.2253") << QByteArray("222222222222222200");
 }
 
 void TestSioPacket::numbers()
