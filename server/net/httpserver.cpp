@@ -2,8 +2,6 @@
 
 #include "logging.h"
 
-#include <unistd.h>
-
 namespace qpush::net {
 
 HttpServer::HttpServer(const ConnectionLimits &limits, DeadlineQueue *deadlines, QObject *parent)
