@@ -15,6 +15,7 @@ PACKAGES=(
   curl
   libsystemd-dev
   dpkg-dev debootstrap lintian systemd rpm xz-utils
+  clang libfuzzer-14-dev libclang-rt-14-dev
   gnuplot-nox
 )
 missing=()

@@ -47,12 +47,14 @@ void Reply::json(const QJsonValue &body, int status)
     m_responder.respond(status, h, bytes);
 }
 
-void Reply::error(const ApiError &error)
+void Reply::error(const ApiError &error, int retryAfterSeconds)
 {
     const int status = error.httpStatus();
     http::Headers h = m_cors;
     if (status == 401)
         h.append(http::Header{"www-authenticate", "Basic realm=\"qpush\""});
+    if (retryAfterSeconds > 0)
+        h.append(http::Header{"retry-after", QByteArray::number(retryAfterSeconds)});
     h.append(http::Header{"content-type", "application/json; charset=utf-8"});
     const QJsonObject body{{QStringLiteral("code"), status},
                            {QStringLiteral("msg"), error.message}};

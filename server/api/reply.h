@@ -54,7 +54,8 @@ public:
 
     bool isValid() const { return m_responder.isValid(); }
     void json(const QJsonValue &body, int status = 200);
-    void error(const ApiError &error);
+    // retryAfterSeconds > 0 adds a Retry-After header (429).
+    void error(const ApiError &error, int retryAfterSeconds = 0);
     void text(int status, const QByteArray &contentType, const QByteArray &body);
     net::Responder takeResponder() && { return std::move(m_responder); }
 

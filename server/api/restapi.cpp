@@ -28,6 +28,8 @@ ApiError toApiError(const push::DomainError &error)
         return {ApiError::NotFound, error.message};
     case K::Conflict:
         return {ApiError::Conflict, error.message};
+    case K::TooLarge:
+        return {ApiError::TooLarge, error.message};
     case K::RateLimited:
         return {ApiError::RateLimited, error.message};
     case K::Unavailable:
@@ -134,11 +136,11 @@ bool queryFlag(const Context &ctx, const char *key)
     return v == "true" || v == "1";
 }
 
+// The caller's address: the one place that decides it (namespace
+// `client_ip`, auth throttling). The peer address; X-Forwarded-For is not
+// trusted from anyone.
 QString clientIp(const Context &ctx)
 {
-    const QByteArray fwd = ctx.request.header("x-forwarded-for");
-    if (!fwd.isEmpty())
-        return QString::fromLatin1(fwd.split(',').first().trimmed());
     return QString::fromLatin1(ctx.request.peerAddress);
 }
 
@@ -161,9 +163,36 @@ RestApi::RestApi(Router *router, push::NamespaceRegistry *registry, push::Client
     buildAdminRoutes();
 }
 
+bool RestApi::throttled(const Context &ctx, Reply &reply)
+{
+    const int after = m_throttle.retryAfterSeconds(clientIp(ctx), nowMs());
+    if (after <= 0)
+        return false;
+    reply.error(
+        {ApiError::RateLimited,
+         QStringLiteral("too many wrong credentials from this address; retry in %1 s").arg(after)},
+        after);
+    return true;
+}
+
+void RestApi::failed(const Context &ctx)
+{
+    const QString address = clientIp(ctx);
+    if (!m_throttle.recordFailure(address, nowMs()))
+        return;
+    qint64 suppressed = 0;
+    if (m_limitLog.allow("auth_failure_limit", nowMs(), &suppressed))
+        qCWarning(lcApi).noquote()
+            << "limit auth_failure_limit tripped: wrong credentials from" << address
+            << QStringLiteral("answered 429 for a while (%1 more since the last line)")
+                   .arg(suppressed);
+}
+
 void RestApi::authRoute(const QByteArray &method, const QByteArray &path, AuthHandler handler)
 {
     m_router->add(method, path, [this, handler](const Context &ctx, Reply reply) {
+        if (throttled(ctx, reply))
+            return;
         const auto creds = parseBasicAuth(ctx.request.header("authorization"));
         if (!creds)
             return reply.error(ApiError::unauthorized(QStringLiteral("credentials required")));
@@ -171,9 +200,11 @@ void RestApi::authRoute(const QByteArray &method, const QByteArray &path, AuthHa
         // The same work whether or not the namespace exists.
         const QByteArray expected = ns ? ns->authPasswd.toUtf8() : QByteArray("\x01no-namespace");
         const bool ok = constantTimeEquals(creds->password.toUtf8(), expected);
-        if (!ns || !ok || ns->authPasswd.isEmpty())
+        if (!ns || !ok || ns->authPasswd.isEmpty()) {
+            failed(ctx);
             return reply.error(
                 ApiError::unauthorized(QStringLiteral("wrong namespace or password")));
+        }
         handler(ctx, std::move(reply), *ns);
     });
 }
@@ -181,14 +212,18 @@ void RestApi::authRoute(const QByteArray &method, const QByteArray &path, AuthHa
 void RestApi::adminRoute(const QByteArray &method, const QByteArray &path, AdminHandler handler)
 {
     m_router->add(method, path, [this, handler](const Context &ctx, Reply reply) {
+        if (throttled(ctx, reply))
+            return;
         const auto creds = parseBasicAuth(ctx.request.header("authorization"));
         if (!creds)
             return reply.error(ApiError::unauthorized(QStringLiteral("credentials required")));
         const bool userOk = constantTimeEquals(creds->user.toUtf8(), m_adminName.toUtf8());
         const bool passOk = constantTimeEquals(creds->password.toUtf8(), m_adminPassword.toUtf8());
-        if (!userOk || !passOk || m_adminPassword.isEmpty())
+        if (!userOk || !passOk || m_adminPassword.isEmpty()) {
+            failed(ctx);
             return reply.error(
                 ApiError::unauthorized(QStringLiteral("wrong admin name or password")));
+        }
         handler(ctx, std::move(reply));
     });
 }
@@ -199,8 +234,8 @@ void RestApi::buildAuthRoutes()
 {
     authRoute("POST", "/api/auth/login",
               [](const Context &, Reply reply, const auto &) { reply.json(QJsonObject()); });
-    authRoute("GET", "/api/auth/namespace", [](const Context &, Reply reply, const auto &ns) {
-        reply.json(push::namespaceToJson(ns));
+    authRoute("GET", "/api/auth/namespace", [this](const Context &, Reply reply, const auto &ns) {
+        reply.json(push::namespaceToJson(ns, m_certs));
     });
     authRoute("POST", "/api/auth/namespace/save",
               [this](const Context &ctx, Reply reply, const auto &ns) {
@@ -210,10 +245,10 @@ void RestApi::buildAuthRoutes()
                   body->remove(QStringLiteral("key"));
                   auto shared = std::make_shared<Reply>(std::move(reply));
                   m_registry->save(ns.key, *body, clientIp(ctx), false,
-                                   [shared](store::Result<store::NamespaceRecord> r) {
+                                   [this, shared](store::Result<store::NamespaceRecord> r) {
                                        if (!r)
                                            return shared->error(toApiError(r.error()));
-                                       shared->json(push::namespaceToJson(r.value()));
+                                       shared->json(push::namespaceToJson(r.value(), m_certs));
                                    });
               });
     authRoute("POST", "/api/auth/push", [this](const Context &ctx, Reply reply, const auto &ns) {
@@ -380,7 +415,7 @@ void RestApi::clientEndpoint(const store::NamespaceRecord &ns, const QString &id
         return reply.error(ApiError::notFound(QStringLiteral("no such client")));
     store::ClientPatch patch;
     bool writes = false;
-    if (auto err = push::parseClientPatch(fields, patch, &writes))
+    if (auto err = push::parseClientPatch(fields, patch, &writes, m_settings->infoFieldMaxLength))
         return reply.error(ApiError::badRequest(*err));
     auto shared = std::make_shared<Reply>(std::move(reply));
     auto answer = [shared, id](store::Result<store::ClientInfo> r) {
@@ -496,7 +531,7 @@ void RestApi::buildAdminRoutes()
             matches.mid((page - 1) * qsizetype(pageSize), pageSize);
         QJsonArray list;
         for (const store::NamespaceRecord &ns : pageItems)
-            list.append(push::namespaceToJson(ns));
+            list.append(push::namespaceToJson(ns, m_certs));
         const QJsonObject result{{QStringLiteral("list"), list},
                                  {QStringLiteral("total"), double(total)}};
         if (!queryFlag(ctx, "online") || pageItems.isEmpty())
@@ -538,10 +573,10 @@ void RestApi::buildAdminRoutes()
         body->remove(QStringLiteral("key"));
         auto shared = std::make_shared<Reply>(std::move(reply));
         m_registry->save(key.toString(), *body, clientIp(ctx), true,
-                         [shared](store::Result<store::NamespaceRecord> r) {
+                         [this, shared](store::Result<store::NamespaceRecord> r) {
                              if (!r)
                                  return shared->error(toApiError(r.error()));
-                             shared->json(push::namespaceToJson(r.value()));
+                             shared->json(push::namespaceToJson(r.value(), m_certs));
                          });
     });
     adminRoute("GET", "/api/admin/namespace/del/:", [this](const Context &ctx, Reply reply) {

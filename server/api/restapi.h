@@ -4,8 +4,10 @@
 // {code, msg} replies.
 #pragma once
 
+#include "auththrottle.h"
 #include "router.h"
 
+#include "push/apnscert.h"
 #include "push/gateway.h"
 #include "push/namespaceregistry.h"
 #include "push/pushpipeline.h"
@@ -21,6 +23,9 @@ public:
             push::PushPipeline *pipeline, store::Store *store, const push::Settings *settings,
             QString adminName, QString adminPassword);
 
+    // auth_failure_limit / auth_failure_window (default: no throttling).
+    void setAuthThrottle(int limit, qint64 windowMs) { m_throttle = AuthThrottle(limit, windowMs); }
+
 private:
     using AuthHandler = std::function<void(const Context &, Reply, const store::NamespaceRecord &)>;
     using AdminHandler = std::function<void(const Context &, Reply)>;
@@ -34,6 +39,9 @@ private:
     void clientEndpoint(const store::NamespaceRecord &ns, const QString &id,
                         const QJsonObject &fields, Reply reply);
     void deleteNamespace(const Context &ctx, Reply reply, bool flushAll);
+    // Basic-auth throttling: true after answering 429; failed() records one.
+    bool throttled(const Context &ctx, Reply &reply);
+    void failed(const Context &ctx);
 
     Router *m_router;
     push::NamespaceRegistry *m_registry;
@@ -43,6 +51,9 @@ private:
     const push::Settings *m_settings;
     QString m_adminName;
     QString m_adminPassword;
+    AuthThrottle m_throttle{0, 60000};
+    push::CertSummaryCache m_certs;
+    LogGate m_limitLog;
 };
 
 // The one mapping from domain and store errors to API errors.

@@ -51,11 +51,11 @@ void Router::handle(net::Responder responder, http::Request &request) const
     // port's polling requests do not pay a getpeername per request.
     if (net::Connection *c = responder.connection())
         request.peerAddress = c->peerAddress().toString().toLatin1();
-    Reply reply(std::move(responder), http::corsHeaders(request));
+    Reply reply(std::move(responder), m_cors.replyHeaders(request));
     if (request.method == "OPTIONS") {
         // Always Authorization and Content-Type (SPEC §10), plus what the
         // preflight asks for.
-        const http::Headers h = http::corsPreflightHeaders(request, "Authorization, Content-Type");
+        const http::Headers h = m_cors.preflightHeaders(request, "Authorization, Content-Type");
         net::Responder r = std::move(reply).takeResponder();
         r.respond(204, h, {});
         return;

@@ -3,6 +3,7 @@
 // /api/ path is answered here (CORS preflight, no credentials needed).
 #pragma once
 
+#include "cors.h"
 #include "reply.h"
 
 #include <QHash>
@@ -30,6 +31,8 @@ public:
     void handle(net::Responder responder, http::Request &request) const;
     // True when some route (any method) matches the path.
     bool matches(const QByteArray &path) const;
+    // The CORS rules of every reply (default: no listed origins).
+    void setCorsPolicy(CorsPolicy policy) { m_cors = std::move(policy); }
 
 private:
     struct Route
@@ -42,6 +45,7 @@ private:
     const Route *find(const QByteArray &path, const QByteArray &method, bool *pathKnown,
                       QString *param) const;
     QList<Route> m_routes;
+    CorsPolicy m_cors;
 };
 
 } // namespace qpush::api

@@ -4,9 +4,11 @@
 
 #include "api/restapi.h"
 #include "api/router.h"
+#include "apns/sender.h"
 #include "callbacks/webhooks.h"
 #include "engineio/server.h"
 #include "net/httpserver.h"
+#include "push/apnsdispatch.h"
 #include "push/gateway.h"
 #include "push/namespaceregistry.h"
 #include "push/offlineworker.h"
@@ -19,6 +21,32 @@
 #include <QTimer>
 
 namespace qpush {
+
+namespace {
+
+// The APNs client's options from the apns_* keys; a bad key sets `error`.
+apns::SenderOptions apnsOptions(const Config &config, QString *error)
+{
+    apns::SenderOptions o;
+    const auto dev = apns::Endpoint::parse(config.apns_host_dev);
+    const auto production = apns::Endpoint::parse(config.apns_host_production);
+    if (!dev || !production)
+        *error = QStringLiteral("apns_host_dev / apns_host_production must be host, "
+                                "host:port or https://host:port");
+    o.development = dev.value_or(o.development);
+    o.production = production.value_or(o.production);
+    if (!config.apns_ca_file.isEmpty()) {
+        o.connection.extraCaCertificates =
+            QSslCertificate::fromPath(config.apns_ca_file, QSsl::Pem);
+        if (o.connection.extraCaCertificates.isEmpty())
+            *error = QStringLiteral("apns_ca_file %1 holds no readable PEM certificate")
+                         .arg(config.apns_ca_file);
+    }
+    o.connection.tokenRefreshSeconds = config.apns_token_refresh;
+    return o;
+}
+
+} // namespace
 
 Application::Application(Config config, QString adminPassword, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_adminPassword(std::move(adminPassword))
@@ -63,6 +91,16 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     s.androidUnreadMessageListMaxLimit = m_config.android_unread_message_list_max_limit;
     s.clientLegacyExpireHours = m_config.client_legacy_expire;
     s.clientPushIntervalSeconds = m_config.client_push_interval;
+    s.apnsAlert = m_config.apns_aps_alert;
+    s.apnsPayloadSize = m_config.apns_payload_size;
+
+    s.maxRoomsPerMessage = m_config.max_rooms_per_message;
+    s.maxRoomsPerClient = m_config.max_rooms_per_client;
+    s.infoFieldMaxLength = m_config.info_field_max_length;
+    s.syncMaxMessages = m_config.sync_max_messages;
+    s.syncMaxBytes = m_config.sync_max_bytes;
+    s.clientEventRate = m_config.client_event_rate;
+    s.apnsListMaxEntries = m_config.apns_list_max_entries;
     s.system = QHostInfo::localHostName();
     if (s.system.isEmpty())
         s.system = QStringLiteral("qpush");
@@ -90,12 +128,15 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     }
     m_webhooks = std::make_unique<callbacks::Webhooks>(m_config.callback_timeout);
     m_registry = std::make_unique<push::NamespaceRegistry>(m_store.get());
+    m_registry->setApnsListMaxEntries(m_config.apns_list_max_entries);
     m_gateway = std::make_unique<push::ClientGateway>(m_io.get(), m_registry.get(), m_store.get(),
                                                       m_webhooks.get(), m_settings.get());
     m_pipeline = std::make_unique<push::PushPipeline>(m_store.get(), m_registry.get(),
                                                       m_gateway.get(), m_settings.get());
     m_gateway->setPipeline(m_pipeline.get());
-    m_apns = std::make_unique<push::UnconfiguredApns>();
+    m_apnsSender = std::make_unique<apns::Sender>(apnsOptions(m_config, &m_apnsError));
+    m_apns = std::make_unique<push::ApnsDispatch>(m_apnsSender.get(), m_registry.get(),
+                                                  m_settings.get());
     m_worker = std::make_unique<push::OfflineWorker>(m_store.get(), m_apns.get(), m_settings.get());
 
     m_router = std::make_unique<api::Router>();
@@ -108,6 +149,9 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     m_restApi = std::make_unique<api::RestApi>(m_router.get(), m_registry.get(), m_gateway.get(),
                                                m_pipeline.get(), m_store.get(), m_settings.get(),
                                                m_config.admin_name, m_adminPassword);
+    m_restApi->setAuthThrottle(m_config.auth_failure_limit,
+                               qint64(m_config.auth_failure_window) * 1000);
+    m_router->setCorsPolicy(api::CorsPolicy(m_config.cors_origins));
 
     auto routeApi = [this](net::Responder responder, http::Request &request) {
         m_router->handle(std::move(responder), request);
@@ -133,6 +177,8 @@ Application::~Application()
 
 void Application::start(std::function<void(const QString &error)> done)
 {
+    if (!m_apnsError.isEmpty())
+        return done(m_apnsError);
     QPointer<Application> self(this);
     m_store->open([self, done](store::Result<store::Done> r) {
         if (!self)
@@ -176,6 +222,7 @@ QByteArray Application::metricsText() const
         "# HELP qpush_offline_jobs_completed_total Offline follow-up jobs completed.\n"
         "# TYPE qpush_offline_jobs_completed_total counter\nqpush_offline_jobs_completed_total " +
         QByteArray::number(m_worker->completedJobs()) + '\n';
+    out += m_apnsSender->metricsText();
     return out;
 }
 

@@ -32,6 +32,9 @@ class Store;
 namespace callbacks {
 class Webhooks;
 }
+namespace apns {
+class Sender;
+}
 namespace push {
 struct Settings;
 class NamespaceRegistry;
@@ -78,6 +81,8 @@ private:
     std::unique_ptr<push::NamespaceRegistry> m_registry;
     std::unique_ptr<push::ClientGateway> m_gateway;
     std::unique_ptr<push::PushPipeline> m_pipeline;
+    std::unique_ptr<apns::Sender> m_apnsSender;
+    QString m_apnsError; // a bad apns_* key: start() refuses
     std::unique_ptr<push::ApnsSender> m_apns;
     std::unique_ptr<push::OfflineWorker> m_worker;
     std::unique_ptr<api::Router> m_router;

@@ -81,10 +81,22 @@ const std::vector<KeyDef> &keyDefs()
         {"client_legacy_expire", &Config::client_legacy_expire, 1, kIntMax},
         {"client_push_interval", &Config::client_push_interval, 0, kIntMax},
         {"callback_timeout", &Config::callback_timeout, 1, kIntMax},
+        {"max_rooms_per_message", &Config::max_rooms_per_message, 1, kIntMax},
+        {"max_rooms_per_client", &Config::max_rooms_per_client, 1, kIntMax},
+        {"info_field_max_length", &Config::info_field_max_length, 1, kIntMax},
+        {"sync_max_messages", &Config::sync_max_messages, 1, kIntMax},
+        {"sync_max_bytes", &Config::sync_max_bytes, 1, kInt64Max},
+        {"client_event_rate", &Config::client_event_rate, 0, kIntMax},
+        {"apns_list_max_entries", &Config::apns_list_max_entries, 1, kIntMax},
+        {"auth_failure_limit", &Config::auth_failure_limit, 0, kIntMax},
+        {"auth_failure_window", &Config::auth_failure_window, 1, kIntMax},
+        {"cors_origins", &Config::cors_origins},
         {"apns_aps_alert", &Config::apns_aps_alert},
         {"apns_payload_size", &Config::apns_payload_size, 1, kIntMax},
         {"apns_host_dev", &Config::apns_host_dev},
         {"apns_host_production", &Config::apns_host_production},
+        {"apns_ca_file", &Config::apns_ca_file},
+        {"apns_token_refresh", &Config::apns_token_refresh, 1, 3000},
         {"admin_name", &Config::admin_name},
         {"admin_passwd", &Config::admin_passwd},
         {"roles", &Config::roles},
@@ -214,6 +226,18 @@ QStringList toList(const RawValue &v)
 // Checks that only concern one key's own value; `error` gets the problem.
 bool checkValue(const QString &key, Config &c, QString *error)
 {
+    if (key == u"cors_origins"_s) {
+        // Exact origins only: a wildcard would hand every web site the
+        // browser's cached credentials.
+        static const QRegularExpression origin(u"^https?://[^/?#*\\s]+$"_s);
+        for (const QString &o : std::as_const(c.cors_origins)) {
+            if (!origin.match(o).hasMatch()) {
+                *error = u"not an origin: "_s + quoted(o) +
+                         u" (expected scheme://host[:port], e.g. https://console.example.com)"_s;
+                return false;
+            }
+        }
+    }
     if (key == u"transports"_s) {
         QStringList unique;
         for (const QString &t : std::as_const(c.transports)) {
@@ -436,17 +460,12 @@ RawValue rawFromYaml(const YAML::Node &node, QString *nestedProblem)
     return v;
 }
 
-void applyYamlFile(Loader &l, const QString &path)
+// Applies the keys of a YAML document; `path` names it in messages.
+void applyYamlText(Loader &l, QByteArrayView bytes, const QString &path)
 {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        l.fail(path + u": cannot read the configuration file: "_s + f.errorString());
-        return;
-    }
-    const QByteArray bytes = f.readAll();
     YAML::Node root;
     try {
-        root = YAML::Load(std::string(bytes.constData(), size_t(bytes.size())));
+        root = YAML::Load(std::string(bytes.data(), size_t(bytes.size())));
     } catch (const YAML::Exception &e) {
         l.fail(markText(path, e.mark) + u": YAML syntax error: "_s + fromStd(e.msg));
         return;
@@ -475,6 +494,16 @@ void applyYamlFile(Loader &l, const QString &path)
         if (!l.set(*def, v, markText(path, it->second.Mark())))
             return;
     }
+}
+
+void applyYamlFile(Loader &l, const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        l.fail(path + u": cannot read the configuration file: "_s + f.errorString());
+        return;
+    }
+    applyYamlText(l, f.readAll(), path);
 }
 
 RawValue textValue(const QString &s)
@@ -623,6 +652,18 @@ QVariantMap configToVariantMap(const Config &config)
 QStringList defaultConfigSearchPath()
 {
     return {u"./config.yaml"_s, u"/etc/qpush/config.yaml"_s};
+}
+
+ConfigResult parseConfigYaml(QByteArrayView yaml, const QString &source)
+{
+    Loader l;
+    l.config.configFile = source;
+    applyYamlText(l, yaml, source);
+    if (!l.error)
+        finish(l);
+    if (l.error)
+        return *l.error;
+    return l.config;
 }
 
 ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArrayView>
 #include <QFlags>
 #include <QProcessEnvironment>
 #include <QString>
@@ -74,12 +75,28 @@ struct Config
     int client_push_interval = 1;   // s
     int callback_timeout = 5000;    // ms
 
+    // Limits on clients and API callers (docs/security-domain.md)
+    int max_rooms_per_message = 100; // rooms in one joinRoom / leaveRoom / apns list
+    int max_rooms_per_client = 500;  // room memberships a client may gather itself
+    int info_field_max_length = 512; // characters of device_token, mobile, system
+    int sync_max_messages = 100;     // pushes in one sync reply
+    qint64 sync_max_bytes = 1048576; // pushData bytes in one sync reply (≥ one push)
+    int client_event_rate = 100;     // client events per second per connection, 0: off
+    int apns_list_max_entries = 32;  // apns_list entries per namespace
+    int auth_failure_limit = 30;     // wrong credentials per source address and window
+    int auth_failure_window = 60;    // s; also the first back-off
+    QStringList cors_origins;        // origins allowed credentials / the admin API
+
     // APNs
     QString apns_aps_alert = QStringLiteral("通知");
     int apns_payload_size = 4000; // bytes
     // "host", "host:port" or "https://host:port"; overridable for tests.
     QString apns_host_dev = QStringLiteral("api.sandbox.push.apple.com");
     QString apns_host_production = QStringLiteral("api.push.apple.com");
+    // Extra CA certificates (PEM file) trusted for APNs besides the system store.
+    QString apns_ca_file;
+    // Seconds before the provider token is re-signed (APNs: 20-60 min).
+    int apns_token_refresh = 2400;
 
     // Admin
     QString admin_name = QStringLiteral("admin");
@@ -123,6 +140,12 @@ ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env)
 // QPUSH_CONFIG names one (tests pass an empty list to read no file).
 ConfigResult loadConfig(const QStringList &args, const QProcessEnvironment &env,
                         const QStringList &defaultSearchPath);
+
+// The configuration of one YAML document over the defaults, resolved as
+// loadConfig() resolves it, without files, environment or command line (the
+// file-reading path uses the same parser). `source` names the document in
+// messages, usually its file path.
+ConfigResult parseConfigYaml(QByteArrayView yaml, const QString &source);
 
 // ./config.yaml, then /etc/qpush/config.yaml.
 QStringList defaultConfigSearchPath();

@@ -2,8 +2,10 @@
 
 #include "logging.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QMetaEnum>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QUrlQuery>
@@ -32,6 +34,15 @@ QNetworkRequest makeRequest(const QUrl &url, const QByteArray &cookie, const QSt
     req.setRawHeader("namespace", nsp.toUtf8());
     return req;
 }
+// "HostNotFoundError (HTTP 0)": the kind of failure without its text.
+QString networkErrorName(QNetworkReply *reply)
+{
+    const QMetaEnum e = QMetaEnum::fromType<QNetworkReply::NetworkError>();
+    const char *name = e.valueToKey(reply->error());
+    return QStringLiteral("%1 (HTTP %2)")
+        .arg(name ? QString::fromLatin1(name) : QString::number(int(reply->error())))
+        .arg(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt());
+}
 } // namespace
 
 void Webhooks::handshake(const HandshakeRequest &request, std::function<void(HandshakeResult)> done)
@@ -47,7 +58,8 @@ void Webhooks::handshake(const HandshakeRequest &request, std::function<void(Han
     url.setQuery(q);
     QNetworkReply *reply = m_nam->get(
         makeRequest(url, request.cookie, request.authorization, request.nsp, m_timeoutMs));
-    connect(reply, &QNetworkReply::finished, this, [reply, done] {
+    const QString nsp = request.nsp;
+    connect(reply, &QNetworkReply::finished, this, [this, reply, done, nsp] {
         reply->deleteLater();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (reply->error() == QNetworkReply::OperationCanceledError ||
@@ -56,9 +68,15 @@ void Webhooks::handshake(const HandshakeRequest &request, std::function<void(Han
             return;
         }
         if (status != 200) {
+            // The client learns only that the callback failed: network
+            // errors name hosts and addresses of the operator's network.
+            if (!status && m_logGate.allow("connect", QDateTime::currentMSecsSinceEpoch()))
+                qCInfo(lcCallbacks).noquote()
+                    << "connect callback of" << nsp << "failed:" << networkErrorName(reply)
+                    << "(one line per minute)";
             const QString why =
                 status ? QStringLiteral("connect callback refused (HTTP %1)").arg(status)
-                       : QStringLiteral("connect callback failed: %1").arg(reply->errorString());
+                       : QStringLiteral("connect callback failed");
             done({false, why, std::nullopt, {}});
             return;
         }
@@ -94,11 +112,21 @@ void Webhooks::disconnected(const DisconnectNotice &notice)
                            {QStringLiteral("clientId"), notice.clientId},
                            {QStringLiteral("reason"), notice.reason}};
     QNetworkReply *reply = m_nam->post(req, QJsonDocument(body).toJson(QJsonDocument::Compact));
-    connect(reply, &QNetworkReply::finished, this, [reply, url] {
+    // The URL may carry a password (user:pass@host): never logged with it,
+    // and only at debug level; errorString() is not logged either (it can
+    // quote the whole URL).
+    const QString nsp = notice.nsp;
+    const QString shownUrl =
+        url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString();
+    connect(reply, &QNetworkReply::finished, this, [this, reply, nsp, shownUrl] {
         reply->deleteLater();
-        if (reply->error() != QNetworkReply::NoError)
-            qCInfo(lcCallbacks) << "disconnect callback" << url.toString()
-                                << "failed:" << reply->errorString();
+        if (reply->error() == QNetworkReply::NoError)
+            return;
+        if (m_logGate.allow("disconnect", QDateTime::currentMSecsSinceEpoch()))
+            qCInfo(lcCallbacks).noquote()
+                << "disconnect callback of" << nsp << "failed:" << networkErrorName(reply)
+                << "(one line per minute)";
+        qCDebug(lcCallbacks).noquote() << "disconnect callback URL of" << nsp << ":" << shownUrl;
     });
 }
 

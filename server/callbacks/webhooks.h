@@ -4,6 +4,8 @@
 // `callback_timeout`.
 #pragma once
 
+#include "shared/limits.h"
+
 #include <QJsonObject>
 #include <QObject>
 #include <QStringList>
@@ -56,6 +58,7 @@ public:
 private:
     QNetworkAccessManager *m_nam;
     int m_timeoutMs;
+    LogGate m_logGate; // failures: one line per kind and minute
 };
 
 } // namespace qpush::callbacks

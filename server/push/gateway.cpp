@@ -22,20 +22,35 @@ QString userRoom(const QString &userid)
 }
 
 // A room name or a list of them; nullopt when the argument is neither.
-std::optional<QStringList> roomList(const QJsonValue &v)
+// `*tooLong` is set (and nullopt returned) for a list of more than `max`
+// names, before any of them is copied.
+std::optional<QStringList> roomList(const QJsonValue &v, int max, bool *tooLong)
 {
+    *tooLong = false;
     if (v.isString())
         return QStringList{v.toString()};
     if (!v.isArray())
         return std::nullopt;
+    const QJsonArray array = v.toArray();
+    if (array.size() > max) {
+        *tooLong = true;
+        return std::nullopt;
+    }
     QStringList out;
-    for (const QJsonValue &r : v.toArray()) {
+    out.reserve(array.size());
+    for (const QJsonValue &r : array) {
         if (!r.isString())
             return std::nullopt;
         out.append(r.toString());
     }
     return out;
 }
+
+// Rooms listed in a peopleJoin/peopleLeave event's `rooms`: the rooms of the
+// operation when they are few; beyond that each event names only its own
+// room, so that one operation on N rooms sends N small events, not N events
+// of N names each (issue 11, finding 2).
+constexpr qsizetype kActivityRoomsListed = 16;
 } // namespace
 
 QJsonObject statusReply(int status, const QString &msg)
@@ -121,10 +136,60 @@ void ClientGateway::setupNamespace(sio::Namespace *nsp)
     for (const auto &[name, handler] : events) {
         nsp->on(QString::fromLatin1(name),
                 [this, handler](sio::Socket *s, sio::Payload &p, sio::Ack ack) {
-                    if (clientOf(s))
-                        (this->*handler)(s, p, std::move(ack));
+                    ConnectedClient *cc = clientOf(s);
+                    if (!cc)
+                        return;
+                    if (!admitEvent(s, *cc, handler == &ClientGateway::onAckPush))
+                        return ack({statusReply(429, QStringLiteral("too many events: at most "
+                                                                    "%1 per second")
+                                                         .arg(m_settings->clientEventRate))});
+                    (this->*handler)(s, p, std::move(ack));
                 });
     }
+}
+
+bool ClientGateway::admitEvent(sio::Socket *socket, ConnectedClient &cc, bool isAck)
+{
+    const int rate = m_settings->clientEventRate;
+    if (rate <= 0)
+        return true;
+    const qint64 now = nowMs();
+    if (cc.refusedSince == 0) { // first event: full buckets
+        cc.events = TokenBucket(rate, rate);
+        // A client acks every push it gets: receipts of a busy room must
+        // not be refused, so acks have a bucket ten times as large.
+        cc.acks = TokenBucket(10.0 * rate, 10.0 * rate);
+    }
+    if (cc.refusedSince == 0 || now - cc.refusedSince >= 10000) {
+        cc.refusedSince = now;
+        cc.refusedEvents = 0;
+    }
+    if ((isAck ? cc.acks : cc.events).take(now))
+        return true;
+    tooMany("client_event_rate", QStringLiteral("client %1 sends more than %2 events per second")
+                                     .arg(cc.clientId)
+                                     .arg(rate));
+    // A client that keeps flooding after being told (ten seconds' worth of
+    // refused events within ten seconds) is disconnected. Deferred: the
+    // socket is inside its own event dispatch here.
+    if (++cc.refusedEvents == 10 * rate) {
+        tooMany("client_event_rate (disconnect)",
+                QStringLiteral("disconnecting %1: it kept flooding events").arg(cc.clientId));
+        QTimer::singleShot(0, socket, [guard = QPointer<sio::Socket>(socket)] {
+            if (guard)
+                guard->disconnect(true);
+        });
+    }
+    return false;
+}
+
+void ClientGateway::tooMany(const char *limit, const QString &what)
+{
+    qint64 suppressed = 0;
+    if (m_limitLog.allow(limit, nowMs(), &suppressed))
+        qCWarning(lcPush).noquote()
+            << "limit" << limit << "tripped:" << what
+            << QStringLiteral("(%1 more since the last line)").arg(suppressed);
 }
 
 // ---- connect ------------------------------------------------------------------------
@@ -244,12 +309,21 @@ void ClientGateway::authorize(sio::Socket *socket,
                 return next(sio::ConnectError{QStringLiteral("connect callback: ") + *err, {}});
             cc.userid = *result.userid;
         }
+        // The callback is the operator's, but its rooms are capped like a
+        // joinRoom's (the list is walked per room below).
+        if (result.rooms.size() > m_settings->maxRoomsPerMessage) {
+            tooMany("max_rooms_per_message",
+                    QStringLiteral("connect callback named %1 rooms, the first %2 kept")
+                        .arg(result.rooms.size())
+                        .arg(m_settings->maxRoomsPerMessage));
+            result.rooms.resize(m_settings->maxRoomsPerMessage);
+        }
         for (const QString &room : std::as_const(result.rooms)) {
             if (m_settings->names.isValid(NameRules::Kind::Room, room) &&
                 !cc.callbackRooms.contains(room))
                 cc.callbackRooms.append(room);
             else
-                qCInfo(lcPush) << "connect callback named an invalid room, skipped:" << room;
+                qCDebug(lcPush) << "connect callback named an invalid room, skipped:" << room;
         }
         finish(std::move(cc));
     });
@@ -281,14 +355,18 @@ void ClientGateway::onConnected(sio::Socket *socket)
 
     if (cc->platform == store::Platform::Android) {
         QPointer<sio::Socket> guard(socket);
-        m_store->offlineMessages(cc->clientId, [guard](store::Result<QList<store::PushMessage>> r) {
-            if (!guard || !r || r.value().isEmpty())
-                return;
-            QJsonArray list;
-            for (const store::PushMessage &m : r.value())
-                list.append(messageToJson(m));
-            guard->emit(QStringLiteral("offlineMessage"), {QJsonValue(list)});
-        });
+        // At most sync_max_bytes of pushData: the rest stays listed until
+        // acked and comes at the next connect.
+        m_store->offlineMessages(cc->clientId, m_settings->syncMaxBytes,
+                                 [guard](store::Result<QList<store::PushMessage>> r) {
+                                     if (!guard || !r || r.value().isEmpty())
+                                         return;
+                                     QJsonArray list;
+                                     for (const store::PushMessage &m : r.value())
+                                         list.append(messageToJson(m));
+                                     guard->emit(QStringLiteral("offlineMessage"),
+                                                 {QJsonValue(list)});
+                                 });
     }
 }
 
@@ -330,12 +408,15 @@ void ClientGateway::broadcastActivity(sio::Socket *socket, const QString &event,
     const ConnectedClient *cc = clientOf(socket);
     if (!cc || !cc->activityBroadcast || !m_settings->roomActivityBroadcast || rooms.isEmpty())
         return;
-    const QJsonArray roomArray = QJsonArray::fromStringList(rooms);
+    const bool listAll = rooms.size() <= kActivityRoomsListed;
+    const QJsonArray roomArray = listAll ? QJsonArray::fromStringList(rooms) : QJsonArray();
     for (const QString &room : rooms) {
-        const QJsonObject payload{
-            {QStringLiteral("sid"), cc->clientId},  {QStringLiteral("uuid"), cc->uuid},
-            {QStringLiteral("userid"), cc->userid}, {QStringLiteral("room"), room},
-            {QStringLiteral("rooms"), roomArray},   {QStringLiteral("clientOffline"), offline}};
+        const QJsonObject payload{{QStringLiteral("sid"), cc->clientId},
+                                  {QStringLiteral("uuid"), cc->uuid},
+                                  {QStringLiteral("userid"), cc->userid},
+                                  {QStringLiteral("room"), room},
+                                  {QStringLiteral("rooms"), listAll ? roomArray : QJsonArray{room}},
+                                  {QStringLiteral("clientOffline"), offline}};
         socket->nsp()->to(room).except(socket->id()).emit(event, {payload});
     }
 }
@@ -344,51 +425,107 @@ void ClientGateway::broadcastActivity(sio::Socket *socket, const QString &event,
 
 void ClientGateway::onJoinRoom(sio::Socket *socket, sio::Payload &payload, sio::Ack ack)
 {
-    const ConnectedClient cc = *clientOf(socket);
-    const std::optional<QStringList> rooms = roomList(payload.args.at(0));
+    ConnectedClient *cc = clientOf(socket);
+    bool tooLong = false;
+    const int maxPerMessage = m_settings->maxRoomsPerMessage;
+    const std::optional<QStringList> rooms = roomList(payload.args.at(0), maxPerMessage, &tooLong);
+    if (tooLong) {
+        tooMany("max_rooms_per_message", QStringLiteral("joinRoom of %1").arg(cc->clientId));
+        return ack(
+            {statusReply(413, QStringLiteral("at most %1 rooms per joinRoom").arg(maxPerMessage))});
+    }
     if (!rooms || rooms->isEmpty())
         return ack(
             {statusReply(400, QStringLiteral("room must be a string or an array of strings"))});
+    const QString ownRoom = userRoom(cc->userid);
+    QStringList list;
+    QSet<QString> seen;
     for (const QString &room : *rooms) {
         if (auto err = m_settings->names.check(NameRules::Kind::Room, room))
             return ack({statusReply(400, *err)});
-        if (room.startsWith(kUserRoomPrefix) && room != userRoom(cc.userid))
+        if (room.startsWith(kUserRoomPrefix) && room != ownRoom)
             return ack(
                 {statusReply(403, QStringLiteral("cannot join another user's room: ") + room)});
+        if (!seen.contains(room)) {
+            seen.insert(room);
+            list.append(room);
+        }
     }
+    // Rooms per client: the stored memberships, plus the new ones, plus those
+    // of this client's joinRoom events still in flight.
     QPointer<sio::Socket> guard(socket);
-    QStringList list = *rooms;
-    list.removeDuplicates();
-    m_store->joinRooms(
-        cc.clientId, list, [this, guard, list, ack](store::Result<store::Done> r) mutable {
-            if (!r)
-                return ack({errorReply(fromStoreError(r.error()))});
-            if (guard) {
-                QStringList joined;
-                for (const QString &room : list)
-                    if (!guard->rooms().contains(room)) {
-                        guard->join(room);
-                        joined.append(room);
-                    }
-                broadcastActivity(guard, QStringLiteral("peopleJoin"), joined, false);
-            }
-            ack({statusReply(200, QStringLiteral("ok"))});
-        });
+    const QString clientId = cc->clientId;
+    const int count = int(list.size());
+    cc->pendingJoinRooms += count;
+    auto release = [guard, count] {
+        if (guard)
+            if (ConnectedClient *c = clientOf(guard))
+                c->pendingJoinRooms -= count;
+    };
+    m_store->clientRooms(clientId, [this, guard, clientId, list, release,
+                                    ack](store::Result<QStringList> current) mutable {
+        if (!current) {
+            release();
+            return ack({errorReply(fromStoreError(current.error()))});
+        }
+        const QSet<QString> have(current.value().cbegin(), current.value().cend());
+        qsizetype added = 0;
+        for (const QString &room : list)
+            if (!have.contains(room))
+                ++added;
+        const ConnectedClient *now = guard ? clientOf(guard) : nullptr;
+        const qsizetype inFlight = now ? now->pendingJoinRooms - list.size() : 0;
+        const int maxRooms = m_settings->maxRoomsPerClient;
+        if (added > 0 && have.size() + added + inFlight > maxRooms) {
+            release();
+            tooMany("max_rooms_per_client", QStringLiteral("client %1").arg(clientId));
+            return ack({statusReply(
+                413, QStringLiteral("a client may be in at most %1 rooms").arg(maxRooms))});
+        }
+        m_store->joinRooms(clientId, list,
+                           [this, guard, list, release, ack](store::Result<store::Done> r) mutable {
+                               release();
+                               if (!r)
+                                   return ack({errorReply(fromStoreError(r.error()))});
+                               if (guard) {
+                                   QStringList joined;
+                                   for (const QString &room : list)
+                                       if (!guard->rooms().contains(room)) {
+                                           guard->join(room);
+                                           joined.append(room);
+                                       }
+                                   broadcastActivity(guard, QStringLiteral("peopleJoin"), joined,
+                                                     false);
+                               }
+                               ack({statusReply(200, QStringLiteral("ok"))});
+                           });
+    });
 }
 
 void ClientGateway::onLeaveRoom(sio::Socket *socket, sio::Payload &payload, sio::Ack ack)
 {
     const ConnectedClient cc = *clientOf(socket);
-    const std::optional<QStringList> rooms = roomList(payload.args.at(0));
+    bool tooLong = false;
+    const int maxPerMessage = m_settings->maxRoomsPerMessage;
+    const std::optional<QStringList> rooms = roomList(payload.args.at(0), maxPerMessage, &tooLong);
+    if (tooLong) {
+        tooMany("max_rooms_per_message", QStringLiteral("leaveRoom of %1").arg(cc.clientId));
+        return ack({statusReply(
+            413, QStringLiteral("at most %1 rooms per leaveRoom").arg(maxPerMessage))});
+    }
     if (!rooms)
         return ack(
             {statusReply(400, QStringLiteral("room must be a string or an array of strings"))});
+    const QString ownRoom = userRoom(cc.userid);
     QStringList list;
+    QSet<QString> seen;
     for (const QString &room : *rooms) {
         if (auto err = m_settings->names.check(NameRules::Kind::Room, room))
             return ack({statusReply(400, *err)});
-        if (room != userRoom(cc.userid) && !list.contains(room))
-            list.append(room); // the own user room is never left
+        if (room != ownRoom && !seen.contains(room)) { // the own user room is never left
+            seen.insert(room);
+            list.append(room);
+        }
     }
     if (list.isEmpty())
         return ack({statusReply(200, QStringLiteral("ok"))});
@@ -431,8 +568,11 @@ void ClientGateway::onInfo(sio::Socket *socket, sio::Payload &payload, sio::Ack 
 
     store::ClientPatch patch;
     bool writes = false;
-    if (auto err = parseClientPatch(o, patch, &writes))
+    if (auto err = parseClientPatch(o, patch, &writes, m_settings->infoFieldMaxLength)) {
+        if (patchTooLong(o, m_settings->infoFieldMaxLength))
+            tooMany("info_field_max_length", QStringLiteral("info of %1").arg(cc.clientId));
         return ack({statusReply(400, *err)});
+    }
 
     if (!writes) {
         m_store->getClient(target, [ack](store::Result<store::ClientInfo> r) mutable {
@@ -477,7 +617,13 @@ void ClientGateway::onApns(sio::Socket *socket, sio::Payload &payload, sio::Ack 
         const QJsonValue v = o.value(QLatin1String(name));
         if (v.isUndefined() || v.isNull())
             continue;
-        const std::optional<QStringList> rooms = roomList(v);
+        bool tooLong = false;
+        const std::optional<QStringList> rooms =
+            roomList(v, m_settings->maxRoomsPerMessage, &tooLong);
+        if (tooLong)
+            return ack({statusReply(413, QStringLiteral("at most %1 rooms per %2 list")
+                                             .arg(m_settings->maxRoomsPerMessage)
+                                             .arg(QLatin1String(name)))});
         if (!rooms)
             return ack({statusReply(400, QStringLiteral("%1 must be a room or an array of rooms")
                                              .arg(QLatin1String(name)))});
@@ -496,8 +642,31 @@ void ClientGateway::onApns(sio::Socket *socket, sio::Payload &payload, sio::Ack 
         });
         return;
     }
-    m_store->editClientApns(cc.clientId, add, remove, [ack](store::Result<QStringList> r) mutable {
-        ack({r ? statusReply(200, QStringLiteral("ok")) : errorReply(fromStoreError(r.error()))});
+    auto edit = [this, clientId = cc.clientId, add, remove, ack]() mutable {
+        m_store->editClientApns(clientId, add, remove, [ack](store::Result<QStringList> r) mutable {
+            ack({r ? statusReply(200, QStringLiteral("ok"))
+                   : errorReply(fromStoreError(r.error()))});
+        });
+    };
+    if (add.isEmpty())
+        return edit();
+    // The do-not-disturb list is stored per client: capped like its rooms.
+    m_store->getClient(cc.clientId, [this, clientId = cc.clientId, add, remove, ack,
+                                     edit](store::Result<store::ClientInfo> r) mutable {
+        if (!r)
+            return ack({errorReply(fromStoreError(r.error()))});
+        QSet<QString> result(r.value().noSendApns.cbegin(), r.value().noSendApns.cend());
+        for (const QString &room : std::as_const(add))
+            result.insert(room);
+        for (const QString &room : std::as_const(remove))
+            result.remove(room);
+        const int maxRooms = m_settings->maxRoomsPerClient;
+        if (result.size() > maxRooms && result.size() > r.value().noSendApns.size()) {
+            tooMany("max_rooms_per_client", QStringLiteral("apns list of %1").arg(clientId));
+            return ack({statusReply(
+                413, QStringLiteral("the apns list may hold at most %1 rooms").arg(maxRooms))});
+        }
+        edit();
     });
 }
 
@@ -556,6 +725,10 @@ void ClientGateway::onSync(sio::Socket *socket, sio::Payload &payload, sio::Ack 
         return ack({statusReply(400, QStringLiteral("room must be a string"))});
     if (auto err = m_settings->names.check(NameRules::Kind::Room, room.toString()))
         return ack({statusReply(400, *err)});
+    // The joinRoom rule (SPEC §10): another user's user room is not synced.
+    if (room.toString().startsWith(kUserRoomPrefix) && room.toString() != userRoom(cc.userid))
+        return ack({statusReply(403, QStringLiteral("cannot sync another user's room: ") +
+                                         room.toString())});
     const QJsonValue clientNum = o.value(QStringLiteral("clientNum"));
     if (!clientNum.isUndefined() && !clientNum.isNull() && !clientNum.isDouble())
         return ack({statusReply(400, QStringLiteral("clientNum must be a number"))});

@@ -10,6 +10,7 @@
 #include "settings.h"
 
 #include "callbacks/webhooks.h"
+#include "shared/limits.h"
 #include "socketio/server.h"
 #include "store/store.h"
 
@@ -31,6 +32,11 @@ struct ConnectedClient
     bool activityBroadcast = false;
     QStringList callbackRooms;
     qint64 lastClientPush = 0;
+    TokenBucket events;       // client_event_rate
+    TokenBucket acks;         // ackPush: ten times client_event_rate
+    qint64 refusedSince = 0;  // start of the window counting refused events
+    int refusedEvents = 0;    // events refused by the rate limit in that window
+    int pendingJoinRooms = 0; // rooms of joinRoom events still waiting for the store
 };
 
 struct OnlineCounts
@@ -80,6 +86,11 @@ private:
     void broadcastActivity(sio::Socket *socket, const QString &event, const QStringList &rooms,
                            bool offline);
 
+    // client_event_rate: false when the event is refused (and the client
+    // is disconnected when it keeps flooding).
+    bool admitEvent(sio::Socket *socket, ConnectedClient &cc, bool isAck);
+    void tooMany(const char *limit, const QString &what);
+
     void onJoinRoom(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
     void onLeaveRoom(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
     void onInfo(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
@@ -95,6 +106,7 @@ private:
     const Settings *m_settings;
     PushPipeline *m_pipeline = nullptr;
     QHash<QString, sio::Socket *> m_online; // client id -> its socket on this node
+    LogGate m_limitLog;                     // one line per limit and minute
 };
 
 // {status, msg} replies of client events.

@@ -1,45 +1,60 @@
 #include "json.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
+
+#include <cmath>
 
 namespace qpush::push {
 
-QJsonObject apnsEntryToJson(const store::ApnsEntry &e)
+QJsonObject apnsEntryToJson(const store::ApnsEntry &e, CertSummaryCache &certs)
 {
-    return QJsonObject{
+    QJsonObject o{
         {QStringLiteral("name"), e.name},
         {QStringLiteral("apns_env"), e.apnsEnv},
         {QStringLiteral("apns_topic"), e.apnsTopic},
         {QStringLiteral("apns_expiration"), double(e.apnsExpiration)},
         {QStringLiteral("apns_dev_cert"), e.apnsDevCert},
-        {QStringLiteral("apns_dev_key"), e.apnsDevKey},
         {QStringLiteral("apns_production_cert"), e.apnsProductionCert},
-        {QStringLiteral("apns_production_key"), e.apnsProductionKey},
-        {QStringLiteral("token_key"), e.tokenKey},
+        {QStringLiteral("has_apns_dev_key"), !e.apnsDevKey.isEmpty()},
+        {QStringLiteral("has_apns_production_key"), !e.apnsProductionKey.isEmpty()},
+        {QStringLiteral("has_token_key"), !e.tokenKey.isEmpty()},
         {QStringLiteral("token_keyId"), e.tokenKeyId},
         {QStringLiteral("token_teamId"), e.tokenTeamId},
     };
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const auto &[prefix, cert] : {std::pair{"apns_dev_cert_", &e.apnsDevCert},
+                                       std::pair{"apns_production_cert_", &e.apnsProductionCert}}) {
+        if (cert->isEmpty())
+            continue;
+        const CertSummary c = certs.get(*cert, now);
+        const QString p = QLatin1String(prefix);
+        o.insert(p + QStringLiteral("subject"), c.subject);
+        o.insert(p + QStringLiteral("topic"), c.topic);
+        o.insert(p + QStringLiteral("expiry"), double(c.expiryMs));
+        if (!c.error.isEmpty())
+            o.insert(p + QStringLiteral("error"), c.error);
+    }
+    return o;
 }
 
-QJsonObject namespaceToJson(const store::NamespaceRecord &ns, bool withSecrets)
+QJsonObject namespaceToJson(const store::NamespaceRecord &ns, CertSummaryCache &certs)
 {
     QJsonArray apns;
     for (const store::ApnsEntry &e : ns.apnsList)
-        apns.append(apnsEntryToJson(e));
-    QJsonObject o{
+        apns.append(apnsEntryToJson(e, certs));
+    return QJsonObject{
         {QStringLiteral("key"), ns.key},
         {QStringLiteral("name"), ns.name},
         {QStringLiteral("connect_callback"), ns.connectCallback},
         {QStringLiteral("disconnect_callback"), ns.disconnectCallback},
-        {QStringLiteral("callback_auth"), ns.callbackAuth},
+        {QStringLiteral("has_auth_passwd"), !ns.authPasswd.isEmpty()},
+        {QStringLiteral("has_callback_auth"), !ns.callbackAuth.isEmpty()},
         {QStringLiteral("offline"), ns.offline ? QStringLiteral("on") : QStringLiteral("off")},
         {QStringLiteral("update_date"), double(ns.updateDate)},
         {QStringLiteral("client_ip"), ns.clientIp},
         {QStringLiteral("apns_list"), apns},
     };
-    if (withSecrets)
-        o.insert(QStringLiteral("auth_passwd"), ns.authPasswd);
-    return o;
 }
 
 QJsonObject clientInfoToJson(const store::ClientInfo &c)
@@ -134,9 +149,13 @@ std::optional<QString> mergeApnsEntry(store::ApnsEntry &e, const QJsonObject &o)
             return QStringLiteral("apns_list: ") + *err;
     const auto exp = o.constFind(QLatin1String("apns_expiration"));
     if (exp != o.constEnd()) {
-        if (exp->isDouble())
-            e.apnsExpiration = qint64(exp->toDouble());
-        else if (exp->isString() && !exp->toString().isEmpty())
+        if (exp->isDouble()) {
+            // Beyond qint64 the conversion is undefined (found by fuzzing).
+            const double d = exp->toDouble();
+            if (!(std::fabs(d) < 9223372036854775808.0))
+                return QStringLiteral("apns_list: apns_expiration is out of range");
+            e.apnsExpiration = qint64(d);
+        } else if (exp->isString() && !exp->toString().isEmpty())
             e.apnsExpiration = exp->toString().toLongLong();
         else if (!exp->isNull() && !exp->isString())
             return QStringLiteral("apns_list: apns_expiration must be a number");
@@ -147,8 +166,16 @@ std::optional<QString> mergeApnsEntry(store::ApnsEntry &e, const QJsonObject &o)
 }
 } // namespace
 
+bool patchTooLong(const QJsonObject &fields, int maxLength)
+{
+    for (const char *name : {"device_token", "mobile", "system"})
+        if (fields.value(QLatin1String(name)).toString().size() > maxLength)
+            return true;
+    return false;
+}
+
 std::optional<QString> parseClientPatch(const QJsonObject &fields, store::ClientPatch &patch,
-                                        bool *writes)
+                                        bool *writes, int maxLength)
 {
     *writes = false;
     const std::pair<const char *, std::optional<QString> store::ClientPatch::*> strings[] = {
@@ -162,6 +189,10 @@ std::optional<QString> parseClientPatch(const QJsonObject &fields, store::Client
             continue;
         if (!v.isString())
             return QStringLiteral("%1 must be a string").arg(QLatin1String(name));
+        if (v.toString().size() > maxLength)
+            return QStringLiteral("%1 is too long (max %2 characters)")
+                .arg(QLatin1String(name))
+                .arg(maxLength);
         patch.*member = v.toString();
         *writes = true;
     }
@@ -175,7 +206,8 @@ std::optional<QString> parseClientPatch(const QJsonObject &fields, store::Client
     return std::nullopt;
 }
 
-std::optional<QString> mergeNamespace(store::NamespaceRecord &ns, const QJsonObject &fields)
+std::optional<QString> mergeNamespace(store::NamespaceRecord &ns, const QJsonObject &fields,
+                                      int maxApnsEntries)
 {
     const char *stringKeys[] = {"name", "auth_passwd", "connect_callback", "disconnect_callback",
                                 "callback_auth"};
@@ -197,6 +229,13 @@ std::optional<QString> mergeNamespace(store::NamespaceRecord &ns, const QJsonObj
     if (list != fields.constEnd() && !list->isNull()) {
         if (!list->isArray())
             return QStringLiteral("apns_list must be an array");
+        const QString tooMany =
+            QStringLiteral("apns_list: at most %1 entries (apns_list_max_entries)")
+                .arg(maxApnsEntries);
+        // Checked before any entry is merged: each merge looks the name up
+        // among the stored entries.
+        if (list->toArray().size() > maxApnsEntries)
+            return tooMany;
         for (const QJsonValue &v : list->toArray()) {
             if (!v.isObject())
                 return QStringLiteral("apns_list entries must be objects");
@@ -224,6 +263,8 @@ std::optional<QString> mergeNamespace(store::NamespaceRecord &ns, const QJsonObj
             else
                 ns.apnsList.append(entry);
         }
+        if (ns.apnsList.size() > maxApnsEntries)
+            return tooMany;
     }
     return std::nullopt;
 }

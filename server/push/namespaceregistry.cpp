@@ -59,7 +59,11 @@ void NamespaceRegistry::save(const QString &key, const QJsonObject &fields, cons
         record.key = key;
         record.offline = false; // a new namespace starts "off"
     }
-    if (auto err = mergeNamespace(record, fields)) {
+    if (auto err = mergeNamespace(record, fields, m_apnsListMaxEntries)) {
+        if (err->contains(QLatin1String("apns_list_max_entries")) &&
+            m_limitLog.allow("apns_list_max_entries", QDateTime::currentMSecsSinceEpoch()))
+            qCWarning(lcPush).noquote()
+                << "limit apns_list_max_entries tripped: a save of" << key << "was refused";
         done(store::Error{store::ErrorCode::Invalid, *err});
         return;
     }

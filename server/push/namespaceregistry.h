@@ -4,6 +4,7 @@
 // through the cluster bus (applyRemote).
 #pragma once
 
+#include "shared/limits.h"
 #include "store/store.h"
 
 #include <QHash>
@@ -17,6 +18,9 @@ class NamespaceRegistry : public QObject
     Q_OBJECT
 public:
     explicit NamespaceRegistry(store::Store *store, QObject *parent = nullptr);
+
+    // apns_list entries a namespace may have (apns_list_max_entries).
+    void setApnsListMaxEntries(int max) { m_apnsListMaxEntries = max; }
 
     // Loads every namespace from the store.
     void load(store::Callback<store::Done> done);
@@ -45,6 +49,8 @@ Q_SIGNALS:
 private:
     store::Store *m_store;
     QHash<QString, store::NamespaceRecord> m_namespaces;
+    int m_apnsListMaxEntries = 32;
+    LogGate m_limitLog;
 };
 
 } // namespace qpush::push

@@ -5,6 +5,9 @@
 
 #include <QDateTime>
 #include <QPointer>
+#include <QSet>
+
+#include <memory>
 
 namespace qpush::push {
 
@@ -114,18 +117,10 @@ void OfflineWorker::runOffline(const store::Job &job, std::function<void()> fini
                         return retryLater(added.error());
                     if (ios.isEmpty())
                         return complete();
-                    ApnsDelivery d{job.nsp,          id, message.room, message.apnsName,
-                                   message.pushData, ios};
-                    self->m_apns->send(d, [=](store::ApnsResult result) {
-                        if (!self)
-                            return finished();
-                        self->m_store->recordApnsResult(job.nsp, id, result,
-                                                        [=](store::Result<store::Done> rec) {
-                                                            if (!rec)
-                                                                return retryLater(rec.error());
-                                                            complete();
-                                                        });
-                    });
+                    ApnsDelivery d{
+                        job.nsp,          id, message.room, message.apnsName, message.pushData,
+                        message.expireAt, ios};
+                    self->runApns(d, complete, retryLater);
                 };
                 if (android.isEmpty())
                     return afterAndroid(store::Done{});
@@ -134,6 +129,178 @@ void OfflineWorker::runOffline(const store::Job &job, std::function<void()> fini
                                                  afterAndroid);
             });
     });
+}
+
+// The APNs part of an offline job. Every answer is recorded per (push,
+// client) before the job completes, so a job redone after a crash sends
+// only to the clients without an answer and counts nobody twice.
+class OfflineWorker::ApnsRun : public std::enable_shared_from_this<ApnsRun>
+{
+public:
+    ApnsRun(OfflineWorker *worker, ApnsDelivery delivery, std::function<void()> complete,
+            std::function<void(const store::Error &)> retryLater)
+        : m_worker(worker), m_delivery(std::move(delivery)), m_complete(std::move(complete)),
+          m_retryLater(std::move(retryLater))
+    {
+    }
+
+    void start()
+    {
+        auto self = shared_from_this();
+        store()->apnsOutcomes(m_delivery.nsp, m_delivery.id,
+                              [self](store::Result<QList<store::ApnsOutcome>> recorded) {
+                                  self->send(std::move(recorded));
+                              });
+    }
+
+private:
+    static constexpr qsizetype kFlushBatch = 200;
+    static constexpr int kFlushDelayMs = 250;
+
+    store::Store *store() const { return m_worker->m_store; }
+
+    void send(store::Result<QList<store::ApnsOutcome>> recorded)
+    {
+        if (!m_worker)
+            return m_complete(); // the worker is gone: the job comes back after its lease
+        if (!recorded)
+            return m_retryLater(recorded.error());
+        QSet<QString> answered;
+        for (const store::ApnsOutcome &o : recorded.value())
+            answered.insert(o.clientId);
+        ApnsDelivery remaining = m_delivery;
+        remaining.recipients.clear();
+        for (const store::ClientInfo &c : std::as_const(m_delivery.recipients))
+            if (!answered.contains(c.clientId))
+                remaining.recipients.append(c);
+        m_unanswered = remaining.recipients.size();
+        auto self = shared_from_this();
+        m_worker->m_apns->send(
+            remaining,
+            [self](const store::ApnsOutcome &o) {
+                self->m_buffer.append(o);
+                if (self->m_buffer.size() >= kFlushBatch)
+                    return self->flush();
+                if (self->m_buffer.size() == 1 && self->m_worker) {
+                    // Answers reach the store within kFlushDelayMs even when
+                    // they trickle in: a crash loses at most that much.
+                    std::weak_ptr<ApnsRun> weak = self;
+                    QTimer::singleShot(kFlushDelayMs, self->m_worker.data(), [weak] {
+                        if (auto run = weak.lock(); run && !run->m_sendDone)
+                            run->flush();
+                    });
+                }
+            },
+            [self](const ApnsSummary &summary) {
+                self->m_summary = summary;
+                self->m_sendDone = true;
+                self->flush();
+            });
+    }
+
+    void flush()
+    {
+        if (!m_worker)
+            return m_complete(); // the worker is gone: the job comes back after its lease
+        if (m_flushing)
+            return;
+        if (m_buffer.isEmpty()) {
+            if (m_sendDone)
+                finalize();
+            return;
+        }
+        m_flushing = true;
+        QList<store::ApnsOutcome> batch;
+        batch.swap(m_buffer);
+        auto self = shared_from_this();
+        store()->recordApnsOutcomes(m_delivery.nsp, m_delivery.id, batch,
+                                    [self](store::Result<store::Done> r) {
+                                        self->m_flushing = false;
+                                        if (!r && !self->m_error)
+                                            self->m_error = r.error();
+                                        self->flush();
+                                    });
+    }
+
+    void finalize()
+    {
+        if (!m_worker)
+            return m_complete();
+        if (m_error) {
+            if (m_error->code == store::ErrorCode::NotFound)
+                return m_complete(); // expired meanwhile
+            return m_retryLater(*m_error);
+        }
+        auto self = shared_from_this();
+        store()->apnsOutcomes(m_delivery.nsp, m_delivery.id,
+                              [self](store::Result<QList<store::ApnsOutcome>> all) {
+                                  if (!self->m_worker)
+                                      return self->m_complete();
+                                  if (!all)
+                                      return self->m_retryLater(all.error());
+                                  self->clearTokens(all.value());
+                                  store::ApnsResult result;
+                                  result.apnsEnv = self->m_summary.apnsEnv;
+                                  result.result = self->resultText(all.value());
+                                  self->store()->recordApnsResult(
+                                      self->m_delivery.nsp, self->m_delivery.id, result,
+                                      [self](store::Result<store::Done> r) {
+                                          if (!r && r.error().code != store::ErrorCode::NotFound)
+                                              return self->m_retryLater(r.error());
+                                          self->m_complete();
+                                      });
+                              });
+    }
+
+    QString resultText(const QList<store::ApnsOutcome> &all) const
+    {
+        const QString &refused = m_summary.refused;
+        if (refused.isEmpty())
+            return apnsResultText(all);
+        if (all.isEmpty())
+            return QStringLiteral("%1 (%2 iOS recipients)")
+                .arg(refused)
+                .arg(m_delivery.recipients.size());
+        // Answers from before a restart, then the entry became unusable.
+        return QStringLiteral("%1; %2 (%3 not tried)")
+            .arg(apnsResultText(all), refused)
+            .arg(m_unanswered);
+    }
+
+    // 410 / BadDeviceToken / Unregistered / DeviceTokenNotForTopic: the
+    // client's token is cleared through the store (idempotent).
+    void clearTokens(const QList<store::ApnsOutcome> &all)
+    {
+        for (const store::ApnsOutcome &o : all) {
+            if (!o.tokenCleared)
+                continue;
+            store::ClientPatch patch;
+            patch.deviceToken = QString();
+            store()->updateClient(o.clientId, patch,
+                                  [id = o.clientId](store::Result<store::ClientInfo> r) {
+                                      if (!r)
+                                          qCInfo(lcPush) << "clearing the device token of" << id
+                                                         << "failed:" << r.error().toString();
+                                  });
+        }
+    }
+
+    QPointer<OfflineWorker> m_worker;
+    ApnsDelivery m_delivery;
+    std::function<void()> m_complete;
+    std::function<void(const store::Error &)> m_retryLater;
+    QList<store::ApnsOutcome> m_buffer;
+    ApnsSummary m_summary;
+    qsizetype m_unanswered = 0; ///< recipients without a recorded answer at start
+    bool m_flushing = false;
+    bool m_sendDone = false;
+    std::optional<store::Error> m_error;
+};
+
+void OfflineWorker::runApns(const ApnsDelivery &delivery, std::function<void()> complete,
+                            std::function<void(const store::Error &)> retryLater)
+{
+    std::make_shared<ApnsRun>(this, delivery, std::move(complete), std::move(retryLater))->start();
 }
 
 } // namespace qpush::push

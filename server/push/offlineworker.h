@@ -34,6 +34,10 @@ private:
     void poll();
     void run(const store::Job &job, std::function<void()> finished);
     void runOffline(const store::Job &job, std::function<void()> finished);
+    void runApns(const ApnsDelivery &delivery, std::function<void()> complete,
+                 std::function<void(const store::Error &)> retryLater);
+
+    class ApnsRun;
 
     store::Store *m_store;
     ApnsSender *m_apns;

@@ -1,5 +1,7 @@
 #include "pushpipeline.h"
 
+#include "apnssender.h"
+
 #include "json.h"
 #include "logging.h"
 
@@ -71,6 +73,16 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
     const QJsonValue extra = body.value(QStringLiteral("extra"));
     if (!extra.isUndefined() && !extra.isNull() && !extra.isString())
         return fail(invalid(QStringLiteral("extra must be a string")));
+
+    if (leaveMessage.toBool(false)) {
+        // The notification offline iOS devices will get must fit (SPEC §8).
+        const qsizetype size = apnsPayload(pushData.toObject(), m_settings->apnsAlert).size();
+        if (size > m_settings->apnsPayloadSize)
+            return fail(invalid(QStringLiteral("the APNs payload (pushData.apsData) is %1 bytes, "
+                                               "more than apns_payload_size (%2)")
+                                    .arg(size)
+                                    .arg(m_settings->apnsPayloadSize)));
+    }
 
     const bool lost = extra.toString() == u"lost";
     store::PushRecord record;
@@ -189,8 +201,12 @@ void PushPipeline::sendAcks(const QString &nsp, qint64 id, QList<PendingAck> bat
 void PushPipeline::sync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
                         std::function<void(std::variant<QJsonObject, DomainError>)> done)
 {
+    // Bounded replies: at most sync_max_messages pushes and sync_max_bytes of
+    // pushData (at least one push); the client syncs again from the last
+    // serverNum it got for the rest.
+    const int limit = std::min(m_settings->pushMessageListMaxLimit, m_settings->syncMaxMessages);
     m_store->roomSync(
-        nsp, room, clientNum, fetch, m_settings->pushMessageListMaxLimit,
+        nsp, room, clientNum, fetch, limit, m_settings->syncMaxBytes,
         [clientNum, fetch, done](store::Result<store::SyncResult> r) {
             if (!r)
                 return done(fromStoreError(r.error()));

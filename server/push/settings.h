@@ -21,9 +21,19 @@ struct Settings
     int androidUnreadMessageListMaxLimit = 100;
     int clientLegacyExpireHours = 240;
     int clientPushIntervalSeconds = 1;
-    QString system;              // host name shown in `ok`
-    quint16 socketPort = 0;      // shown in `ok`
-    qint64 hourMs = 3600 * 1000; // tests shorten the hour to test expiry
+    // Limits on what anonymous clients may ask for (docs/security-domain.md).
+    int maxRoomsPerMessage = 100;  // rooms in one joinRoom / leaveRoom / apns list
+    int maxRoomsPerClient = 500;   // stored room memberships a client may gather itself
+    int infoFieldMaxLength = 512;  // characters of device_token, mobile, system
+    int syncMaxMessages = 100;     // pushes in one sync reply
+    qint64 syncMaxBytes = 1 << 20; // pushData bytes in one sync reply (at least one push)
+    int clientEventRate = 100;     // client events per second per connection (burst: as many)
+    int apnsListMaxEntries = 32;   // apns_list entries of one namespace
+    QString system;                // host name shown in `ok`
+    quint16 socketPort = 0;        // shown in `ok`
+    qint64 hourMs = 3600 * 1000;   // tests shorten the hour to test expiry
+    QString apnsAlert = QStringLiteral("通知"); // alert text when pushData has no apsData
+    int apnsPayloadSize = 4000;                 // bytes; larger APNs payloads are refused
 };
 
 // Errors of the domain; the REST layer maps them to HTTP statuses and the
@@ -36,6 +46,7 @@ struct DomainError
         Forbidden,
         NotFound,
         Conflict,
+        TooLarge,
         RateLimited,
         Unavailable,
         Internal
@@ -55,6 +66,8 @@ struct DomainError
             return 404;
         case Conflict:
             return 409;
+        case TooLarge:
+            return 413;
         case RateLimited:
             return 429;
         case Unavailable:

@@ -105,15 +105,26 @@ public:
                             Callback<QList<AckOutcome>> done) = 0;
     virtual void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
                                   Callback<Done> done) = 0;
+    /// Records the final APNs answer per client of push `id`, idempotently:
+    /// an entry for a client that already has one is ignored; each new one
+    /// adds 1 to apnsCount and, when it succeeded, to apnsSuccessCount.
+    /// NotFound when the message is unknown or expired.
+    virtual void recordApnsOutcomes(const QString &nsp, qint64 id,
+                                    const QList<ApnsOutcome> &outcomes, Callback<Done> done) = 0;
+    /// The answers recorded for push `id`, ordered by client id (empty when
+    /// none, or when the message is unknown or expired).
+    virtual void apnsOutcomes(const QString &nsp, qint64 id, Callback<QList<ApnsOutcome>> done) = 0;
     /// Members of the push's room on iOS and Android that have not acked, are
     /// not its `except` client and whose leaveMessage is not false: the
     /// recipients of offline work (SPEC §7).
     virtual void pendingRecipients(const QString &nsp, qint64 id,
                                    Callback<QList<ClientInfo>> done) = 0;
     /// The room's counter, and (with fetch) the stored pushes with
-    /// serverNum >= clientNum, ascending, at most `limit`.
+    /// serverNum >= clientNum, ascending, at most `limit` of them and no
+    /// more pushData bytes than `maxBytes` (the first push always: a client
+    /// can page through any room).
     virtual void roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
-                          int limit, Callback<SyncResult> done) = 0;
+                          int limit, qint64 maxBytes, Callback<SyncResult> done) = 0;
     /// Pushes in the UTC minute / hour / day containing `now`.
     virtual void messageStats(const QString &nsp, qint64 now, Callback<MessageStats> done) = 0;
 
@@ -122,7 +133,10 @@ public:
     virtual void addOfflineEntries(const QString &nsp, qint64 id, const QStringList &clientIds,
                                    int limit, Callback<Done> done) = 0;
     /// The client's stored, unexpired offline messages, ascending id.
-    virtual void offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done) = 0;
+    /// At most `maxBytes` of pushData (the first message always): the rest
+    /// stays listed until acked, for the next connect.
+    virtual void offlineMessages(const QString &clientId, qint64 maxBytes,
+                                 Callback<QList<PushMessage>> done) = 0;
 
     // --- durable delayed work (SPEC §7, §9) -------------------------------
     virtual void enqueueJob(const JobSpec &job, Callback<qint64> done) = 0;

@@ -198,6 +198,18 @@ struct ApnsResult
     QString result; ///< replaces the readable note when non-empty
 };
 
+/// The final APNs answer for one client of a push, recorded once per
+/// (push, client) so that a job redone after a crash counts nobody twice.
+struct ApnsOutcome
+{
+    QString clientId;
+    bool succeeded = false;
+    bool tokenCleared = false;
+    QString reason; ///< "Sent", an APNs reason, or a sentence
+
+    friend bool operator==(const ApnsOutcome &, const ApnsOutcome &) = default;
+};
+
 struct SyncResult
 {
     qint64 serverNum = 0;

@@ -8,6 +8,8 @@
 #include <QDateTime>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace qpush::store {
 
 using namespace redis;
@@ -283,6 +285,51 @@ void RedisStore::recordAcks(const QString &nsp, qint64 id, const QStringList &cl
                }));
 }
 
+void RedisStore::recordApnsOutcomes(const QString &nsp, qint64 id,
+                                    const QList<ApnsOutcome> &outcomes, Callback<Done> done)
+{
+    const QByteArray idText = QByteArray::number(id);
+    QByteArrayList args{base(nsp)};
+    args.reserve(1 + 2 * outcomes.size());
+    for (const ApnsOutcome &o : outcomes) {
+        args.append(o.clientId.toUtf8());
+        args.append(QByteArray(o.succeeded ? "1" : "0") + (o.tokenCleared ? "1" : "0") +
+                    o.reason.toUtf8());
+    }
+    m_client->eval(m_scripts.apnsOutcomes, {key(nsp, "m:" + idText), key(nsp, "ao:" + idText)},
+                   args, handle(std::move(done), [nsp, id](const RedisValue &v) -> Result<Done> {
+                       auto n = redisInteger(v);
+                       if (!n)
+                           return n.error();
+                       if (n.value() < 0)
+                           return notFound(QStringLiteral("no message %1 in %2").arg(id).arg(nsp));
+                       return Done{};
+                   }));
+}
+
+void RedisStore::apnsOutcomes(const QString &nsp, qint64 id, Callback<QList<ApnsOutcome>> done)
+{
+    const QByteArray k = key(nsp, "ao:" + QByteArray::number(id));
+    m_client->execute(
+        k, {QByteArrayLiteral("HGETALL"), k},
+        handle(std::move(done), [](const RedisValue &v) -> Result<QList<ApnsOutcome>> {
+            auto h = toHash(v);
+            if (!h)
+                return h.error();
+            QList<ApnsOutcome> out;
+            for (auto it = h->cbegin(); it != h->cend(); ++it) {
+                const QByteArray &enc = it.value();
+                out.append(ApnsOutcome{QString::fromUtf8(it.key()), enc.startsWith('1'),
+                                       enc.size() > 1 && enc.at(1) == '1',
+                                       QString::fromUtf8(enc.mid(2))});
+            }
+            std::sort(out.begin(), out.end(), [](const ApnsOutcome &a, const ApnsOutcome &b) {
+                return a.clientId < b.clientId;
+            });
+            return out;
+        }));
+}
+
 void RedisStore::recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
                                   Callback<Done> done)
 {
@@ -330,13 +377,14 @@ void RedisStore::pendingRecipients(const QString &nsp, qint64 id, Callback<QList
 }
 
 void RedisStore::roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
-                          int limit, Callback<SyncResult> done)
+                          int limit, qint64 maxBytes, Callback<SyncResult> done)
 {
     const QByteArray r = room.toUtf8();
     m_client->eval(
         m_scripts.sync, {key(nsp, "rn:" + r), key(nsp, "rm:" + r)},
         {base(nsp), QByteArray::number(clientNum),
-         fetch ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), QByteArray::number(limit)},
+         fetch ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), QByteArray::number(limit),
+         QByteArray::number(maxBytes)},
         handle(std::move(done), [](const RedisValue &v) -> Result<SyncResult> {
             auto arr = redisArray(v);
             if (!arr)
@@ -391,7 +439,8 @@ void RedisStore::addOfflineEntries(const QString &nsp, qint64 id, const QStringL
                    }));
 }
 
-void RedisStore::offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done)
+void RedisStore::offlineMessages(const QString &clientId, qint64 maxBytes,
+                                 Callback<QList<PushMessage>> done)
 {
     auto p = parseClientId(clientId);
     if (!p) {
@@ -399,7 +448,8 @@ void RedisStore::offlineMessages(const QString &clientId, Callback<QList<PushMes
         return;
     }
     m_client->eval(
-        m_scripts.offline, {key(p->nsp, "o:" + clientId.toUtf8())}, {base(p->nsp)},
+        m_scripts.offline, {key(p->nsp, "o:" + clientId.toUtf8())},
+        {base(p->nsp), QByteArray::number(maxBytes)},
         handle(std::move(done), [](const RedisValue &v) { return messagesFromArray(v); }));
 }
 

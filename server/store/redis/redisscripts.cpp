@@ -153,6 +153,26 @@ if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'res', ARGV[4]) end
 return 1
 )lua";
 
+// KEYS: m:<id> ao:<id>   ARGV: base (clientId, "<succeeded><cleared>reason")...
+// One answer per client: HSETNX keeps the first, only new ones are counted.
+const char kApnsOutcomes[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local tried, ok = 0, 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) == 1 then
+    tried = tried + 1
+    if string.sub(ARGV[i + 1], 1, 1) == '1' then ok = ok + 1 end
+  end
+end
+if tried > 0 then
+  redis.call('HINCRBY', KEYS[1], 'pc', tried)
+  redis.call('HINCRBY', KEYS[1], 'ps', ok)
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return tried
+)lua";
+
 // KEYS: msgs   ARGV: base offset size
 const char kListReports[] = R"lua(
 local base, offset, size = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -325,17 +345,22 @@ end
 return ids
 )lua";
 
-// KEYS: rn:<room> rm:<room>   ARGV: base clientNum fetch limit
+// KEYS: rn:<room> rm:<room>   ARGV: base clientNum fetch limit maxBytes
 const char kSync[] = R"lua(
 local serverNum = tonumber(redis.call('GET', KEYS[1]) or '0')
 local out = {}
-local clientNum, limit = tonumber(ARGV[2]), tonumber(ARGV[4])
+local clientNum, limit, maxBytes = tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local bytes = 0
 if ARGV[3] == '1' and clientNum < serverNum and limit > 0 then
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], math.max(clientNum, 0), '+inf')) do
     local h = redis.call('HGETALL', ARGV[1] .. 'm:' .. id)
     if #h == 0 then
       redis.call('ZREM', KEYS[2], id)
     else
+      for i = 1, #h, 2 do
+        if h[i] == 'data' then bytes = bytes + #h[i + 1] end
+      end
+      if #out > 0 and bytes > maxBytes then break end
       out[#out + 1] = h
       if #out >= limit then break end
     end
@@ -353,12 +378,21 @@ for i = 4, #ARGV do addOffline(ARGV[1], ARGV[i], tonumber(ARGV[2]), expireAt, to
 return 1
 )lua";
 
-// KEYS: o:<cid>   ARGV: base
+// KEYS: o:<cid>   ARGV: base maxBytes
 const char kOffline[] = R"lua(
 local out = {}
+local bytes, maxBytes = 0, tonumber(ARGV[2])
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local h = redis.call('HGETALL', ARGV[1] .. 'm:' .. id)
-  if #h == 0 then redis.call('ZREM', KEYS[1], id) else out[#out + 1] = h end
+  if #h == 0 then
+    redis.call('ZREM', KEYS[1], id)
+  else
+    for i = 1, #h, 2 do
+      if h[i] == 'data' then bytes = bytes + #h[i + 1] end
+    end
+    if #out > 0 and bytes > maxBytes then break end
+    out[#out + 1] = h
+  end
 end
 return out
 )lua";
@@ -424,6 +458,7 @@ RedisScripts RedisScripts::build()
         make({kAck}),
         make({kAcks}),
         make({kApns}),
+        make({kApnsOutcomes}),
         make({kListReports}),
         make({kPending}),
         make({kUpdateClient}),
@@ -447,10 +482,10 @@ RedisScripts RedisScripts::build()
 
 QList<RedisScript> RedisScripts::all() const
 {
-    return {push,         ack,           acks,        apnsResult, listReports, pending,
-            updateClient, editClientDnd, join,        leave,      transfer,    roomLeaveMessage,
-            roomDnd,      roomCounts,    legacy,      sync,       addOffline,  offline,
-            jobEnqueue,   jobClaim,      jobComplete, sweep};
+    return {push,         ack,           acks, apnsResult, apnsOutcomes, listReports,      pending,
+            updateClient, editClientDnd, join, leave,      transfer,     roomLeaveMessage, roomDnd,
+            roomCounts,   legacy,        sync, addOffline, offline,      jobEnqueue,       jobClaim,
+            jobComplete,  sweep};
 }
 
 } // namespace qpush::store

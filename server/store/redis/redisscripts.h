@@ -14,6 +14,7 @@ struct RedisScripts
     RedisScript ack;
     RedisScript acks;
     RedisScript apnsResult;
+    RedisScript apnsOutcomes;
     RedisScript listReports;
     RedisScript pending;
     RedisScript updateClient;

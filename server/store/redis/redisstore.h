@@ -84,15 +84,19 @@ public:
                     Callback<QList<AckOutcome>> done) override;
     void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
                           Callback<Done> done) override;
+    void recordApnsOutcomes(const QString &nsp, qint64 id, const QList<ApnsOutcome> &outcomes,
+                            Callback<Done> done) override;
+    void apnsOutcomes(const QString &nsp, qint64 id, Callback<QList<ApnsOutcome>> done) override;
     void pendingRecipients(const QString &nsp, qint64 id,
                            Callback<QList<ClientInfo>> done) override;
     void roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch, int limit,
-                  Callback<SyncResult> done) override;
+                  qint64 maxBytes, Callback<SyncResult> done) override;
     void messageStats(const QString &nsp, qint64 now, Callback<MessageStats> done) override;
 
     void addOfflineEntries(const QString &nsp, qint64 id, const QStringList &clientIds, int limit,
                            Callback<Done> done) override;
-    void offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done) override;
+    void offlineMessages(const QString &clientId, qint64 maxBytes,
+                         Callback<QList<PushMessage>> done) override;
 
     void enqueueJob(const JobSpec &job, Callback<qint64> done) override;
     void claimJobs(qint64 now, int max, qint64 leaseMs, Callback<QList<Job>> done) override;

@@ -280,6 +280,78 @@ void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &c
         std::move(done));
 }
 
+void SqliteStore::recordApnsOutcomes(const QString &nsp, qint64 id,
+                                     const QList<ApnsOutcome> &outcomes, Callback<Done> done)
+{
+    submit<Done>(
+        [nsp, id, outcomes](SqliteDb &db) -> Result<Done> {
+            QSqlQuery &exists = db.prepare(QStringLiteral(
+                "SELECT 1 FROM messages WHERE id = ? AND nsp = ? AND expire_at > ?"));
+            exists.addBindValue(id);
+            exists.addBindValue(nsp);
+            exists.addBindValue(db.now());
+            if (auto e = db.exec(exists))
+                return *e;
+            const bool found = exists.next();
+            exists.finish();
+            if (!found)
+                return notFound(QStringLiteral("no message %1 in %2").arg(id).arg(nsp));
+            qint64 tried = 0, succeeded = 0;
+            for (const ApnsOutcome &o : outcomes) {
+                QSqlQuery &ins = db.prepare(QStringLiteral(
+                    "INSERT OR IGNORE INTO apns_outcomes(msg_id, client_id, succeeded, cleared,"
+                    " reason) VALUES(?, ?, ?, ?, ?)"));
+                ins.addBindValue(id);
+                ins.addBindValue(o.clientId);
+                ins.addBindValue(o.succeeded ? 1 : 0);
+                ins.addBindValue(o.tokenCleared ? 1 : 0);
+                ins.addBindValue(o.reason);
+                if (auto e = db.exec(ins))
+                    return *e;
+                if (ins.numRowsAffected() == 1) {
+                    ++tried;
+                    succeeded += o.succeeded ? 1 : 0;
+                }
+            }
+            if (tried == 0)
+                return Done{};
+            QSqlQuery &q = db.prepare(
+                QStringLiteral("UPDATE messages SET apns_count = apns_count + ?,"
+                               " apns_success = apns_success + ? WHERE id = ? AND nsp = ?"));
+            q.addBindValue(tried);
+            q.addBindValue(succeeded);
+            q.addBindValue(id);
+            q.addBindValue(nsp);
+            if (auto e = db.exec(q))
+                return *e;
+            return Done{};
+        },
+        std::move(done));
+}
+
+void SqliteStore::apnsOutcomes(const QString &nsp, qint64 id, Callback<QList<ApnsOutcome>> done)
+{
+    submit<QList<ApnsOutcome>>(
+        [nsp, id](SqliteDb &db) -> Result<QList<ApnsOutcome>> {
+            QSqlQuery &q = db.prepare(QStringLiteral(
+                "SELECT o.client_id, o.succeeded, o.cleared, o.reason FROM apns_outcomes o"
+                " JOIN messages m ON m.id = o.msg_id WHERE o.msg_id = ? AND m.nsp = ?"
+                " AND m.expire_at > ? ORDER BY o.client_id"));
+            q.addBindValue(id);
+            q.addBindValue(nsp);
+            q.addBindValue(db.now());
+            if (auto e = db.exec(q))
+                return *e;
+            QList<ApnsOutcome> out;
+            while (q.next())
+                out.append(ApnsOutcome{q.value(0).toString(), q.value(1).toInt() != 0,
+                                       q.value(2).toInt() != 0, q.value(3).toString()});
+            q.finish();
+            return out;
+        },
+        std::move(done));
+}
+
 void SqliteStore::recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
                                    Callback<Done> done)
 {
@@ -339,10 +411,10 @@ void SqliteStore::pendingRecipients(const QString &nsp, qint64 id, Callback<QLis
 }
 
 void SqliteStore::roomSync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
-                           int limit, Callback<SyncResult> done)
+                           int limit, qint64 maxBytes, Callback<SyncResult> done)
 {
     submit<SyncResult>(
-        [nsp, room, clientNum, fetch, limit](SqliteDb &db) -> Result<SyncResult> {
+        [nsp, room, clientNum, fetch, limit, maxBytes](SqliteDb &db) -> Result<SyncResult> {
             SyncResult r;
             QSqlQuery &q = db.prepare(
                 QStringLiteral("SELECT server_num FROM room_counters WHERE nsp = ? AND room = ?"));
@@ -364,8 +436,14 @@ void SqliteStore::roomSync(const QString &nsp, const QString &room, qint64 clien
             m.addBindValue(limit);
             if (auto e = db.exec(m))
                 return *e;
-            while (m.next())
-                r.messages.append(readMessage(m));
+            qint64 bytes = 0;
+            while (m.next()) {
+                PushMessage message = readMessage(m);
+                bytes += message.pushData.size();
+                if (!r.messages.isEmpty() && bytes > maxBytes)
+                    break;
+                r.messages.append(std::move(message));
+            }
             return r;
         },
         std::move(done));
@@ -413,10 +491,11 @@ void SqliteStore::addOfflineEntries(const QString &nsp, qint64 id, const QString
         std::move(done));
 }
 
-void SqliteStore::offlineMessages(const QString &clientId, Callback<QList<PushMessage>> done)
+void SqliteStore::offlineMessages(const QString &clientId, qint64 maxBytes,
+                                  Callback<QList<PushMessage>> done)
 {
     submit<QList<PushMessage>>(
-        [clientId](SqliteDb &db) -> Result<QList<PushMessage>> {
+        [clientId, maxBytes](SqliteDb &db) -> Result<QList<PushMessage>> {
             QSqlQuery &q = db.prepare(
                 QStringLiteral("SELECT m.id, m.nsp, m.room, m.push_data, m.send_date, "
                                "m.server_num, m.leave_message, m.apns_name,"
@@ -428,8 +507,14 @@ void SqliteStore::offlineMessages(const QString &clientId, Callback<QList<PushMe
             if (auto e = db.exec(q))
                 return *e;
             QList<PushMessage> out;
-            while (q.next())
-                out.append(readMessage(q));
+            qint64 bytes = 0;
+            while (q.next()) {
+                PushMessage message = readMessage(q);
+                bytes += message.pushData.size();
+                if (!out.isEmpty() && bytes > maxBytes)
+                    break;
+                out.append(std::move(message));
+            }
             return out;
         },
         std::move(done));

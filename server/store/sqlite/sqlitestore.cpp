@@ -101,6 +101,8 @@ void SqliteStore::deleteNamespaceData(const QString &key, bool alsoNamespace, Ca
             QStringList statements = {
                 QStringLiteral(
                     "DELETE FROM acks WHERE msg_id IN (SELECT id FROM messages WHERE nsp = ?)"),
+                QStringLiteral("DELETE FROM apns_outcomes WHERE msg_id IN"
+                               " (SELECT id FROM messages WHERE nsp = ?)"),
                 QStringLiteral("DELETE FROM messages WHERE nsp = ?"),
                 QStringLiteral("DELETE FROM clients WHERE nsp = ?"),
                 QStringLiteral("DELETE FROM members WHERE nsp = ?"),

@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QMutexLocker>
 #include <QSqlError>
@@ -60,6 +61,13 @@ const char *const kMigrationV1[] = {
     "CREATE INDEX jobs_nsp ON jobs(nsp)",
 };
 
+// v2: the final APNs answer per (push, client), recorded once (issue 13).
+const char *const kMigrationV2[] = {
+    "CREATE TABLE apns_outcomes(msg_id INTEGER NOT NULL, client_id TEXT NOT NULL,"
+    " succeeded INTEGER NOT NULL, cleared INTEGER NOT NULL, reason TEXT NOT NULL,"
+    " PRIMARY KEY(msg_id, client_id)) WITHOUT ROWID",
+};
+
 struct Migration
 {
     const char *const *begin;
@@ -68,6 +76,7 @@ struct Migration
 
 const Migration kMigrations[] = {
     {std::begin(kMigrationV1), std::end(kMigrationV1)},
+    {std::begin(kMigrationV2), std::end(kMigrationV2)},
 };
 constexpr int kSchemaVersion = int(std::size(kMigrations));
 
@@ -258,9 +267,25 @@ Result<Done> SqliteWorker::openDatabase()
     if (fi.exists() && !fi.isFile())
         return Error{ErrorCode::Unavailable,
                      QStringLiteral("sqlite store path is not a file: ") + m_options.path};
-    if (!QDir().mkpath(fi.absolutePath()))
-        return Error{ErrorCode::Unavailable,
-                     QStringLiteral("cannot create data dir ") + fi.absolutePath()};
+    // The store holds namespace passwords and client data: a directory we
+    // create is 0700, the database file 0600 (SQLite gives its -wal and
+    // -shm files the database file's mode).
+    constexpr QFileDevice::Permissions kOwnerFile =
+        QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+    if (!QFileInfo(fi.absolutePath()).isDir()) {
+        if (!QDir().mkpath(fi.absolutePath()))
+            return Error{ErrorCode::Unavailable,
+                         QStringLiteral("cannot create data dir ") + fi.absolutePath()};
+        QFile::setPermissions(fi.absolutePath(), kOwnerFile | QFileDevice::ExeOwner);
+    }
+    if (!fi.exists()) {
+        QFile create(m_options.path);
+        if (create.open(QIODevice::WriteOnly | QIODevice::NewOnly, kOwnerFile))
+            create.close();
+    } else if (fi.permissions() & (QFileDevice::ReadGroup | QFileDevice::WriteGroup |
+                                   QFileDevice::ReadOther | QFileDevice::WriteOther)) {
+        QFile::setPermissions(m_options.path, kOwnerFile);
+    }
 
     QSqlDatabase qdb = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     qdb.setDatabaseName(m_options.path);
@@ -380,6 +405,8 @@ Result<Done> SqliteWorker::sweep(SqliteDb &db)
     const qint64 now = db.now();
     const QString statements[] = {
         QStringLiteral("DELETE FROM acks WHERE msg_id IN"
+                       " (SELECT id FROM messages WHERE expire_at <= ? ORDER BY id LIMIT 2000)"),
+        QStringLiteral("DELETE FROM apns_outcomes WHERE msg_id IN"
                        " (SELECT id FROM messages WHERE expire_at <= ? ORDER BY id LIMIT 2000)"),
         QStringLiteral("DELETE FROM messages WHERE id IN"
                        " (SELECT id FROM messages WHERE expire_at <= ? ORDER BY id LIMIT 2000)"),

@@ -199,6 +199,12 @@ describe('REST: health, CORS, authentication, error bodies', () => {
           const what = `${p} origin=${origin} request-headers=${reqHeaders}`;
           assert.ok(r.status === 200 || r.status === 204, `${what}: ${r.status}`);
           const allowOrigin = r.headers.get('access-control-allow-origin');
+          // SPEC §10: /api/admin/* answers CORS only to origins in cors_origins (none here).
+          if (origin && p.startsWith('/api/admin/')) {
+            assert.equal(allowOrigin, null, `${what}: allow-origin ${allowOrigin}`);
+            continue;
+          }
+          assert.equal(r.headers.get('access-control-allow-credentials'), null, `${what}: credentials for an unlisted origin`);
           assert.ok(allowOrigin === '*' || (origin && allowOrigin === origin), `${what}: allow-origin ${allowOrigin}`);
           const methods = (r.headers.get('access-control-allow-methods') || '').split(',').map((s) => s.trim().toUpperCase());
           for (const m of ['GET', 'POST', 'OPTIONS']) assert.ok(methods.includes(m), `${what}: methods ${methods}`);
@@ -330,7 +336,11 @@ describe('namespaces: admin save/list, self get/save', () => {
     assert.equal(r.key, '/ns_new');
     assert.equal(r.name, name);
     assert.equal(r.offline, 'off');
-    assert.equal(r.callback_auth, 'Bearer z');
+    // Secrets are write-only (SPEC §10).
+    assert.equal(r.callback_auth, undefined);
+    assert.equal(r.auth_passwd, undefined);
+    assert.equal(r.has_callback_auth, true);
+    assert.equal(r.has_auth_passwd, true);
     assert.equal(typeof r.update_date, 'number');
     assert.ok(r.update_date >= before - 1000 && r.update_date <= Date.now() + 1000, `update_date ${r.update_date}`);
     assert.match(r.client_ip, /127\.0\.0\.1/);
@@ -379,7 +389,8 @@ describe('namespaces: admin save/list, self get/save', () => {
     assert.equal(got.name, 'N2');
     assert.equal(got.connect_callback, 'http://127.0.0.1:1/cb');
     assert.equal(got.disconnect_callback, 'http://127.0.0.1:1/dc');
-    assert.equal(got.callback_auth, 'Bearer keep');
+    assert.equal(got.has_callback_auth, true, 'callback_auth kept');
+    assert.equal(got.callback_auth, undefined);
     assert.equal(got.offline, 'off');
     ok200(await api(server, 'POST', '/api/admin/namespace/save', { auth: ADMIN, body: { key: '/ns_part', offline: 'on' } }));
     const after = ok200(await api(server, 'GET', '/api/auth/namespace', { auth: ['/ns_part', 'pw1'] }));
@@ -425,7 +436,8 @@ describe('namespaces: admin save/list, self get/save', () => {
     const ns = ok200(await api(server, 'GET', '/api/auth/namespace', { auth: ['/ns_self', 'secret'] }));
     assert.equal(ns.key, '/ns_self');
     assert.equal(ns.name, 'Self');
-    assert.equal(ns.callback_auth, 'cb');
+    assert.equal(ns.has_callback_auth, true);
+    assert.equal(ns.callback_auth, undefined);
     assert.equal(ns.offline, 'off');
     assert.equal(typeof ns.update_date, 'number');
     assert.ok(Array.isArray(ns.apns_list));
@@ -441,7 +453,7 @@ describe('namespaces: admin save/list, self get/save', () => {
     assert.equal(ok200(await api(server, 'GET', '/api/auth/namespace', { auth })).name, 'Mine');
     const other = ok200(await api(server, 'GET', '/api/auth/namespace', { auth: ['/ns_notme', 'secret'] }));
     assert.equal(other.name, 'NotMe');
-    assert.equal(other.callback_auth, '');
+    assert.equal(other.has_callback_auth, false);
     for (const body of [{ name: 5 }, { offline: 'maybe' }, { apns_list: {} }, { disconnect_callback: false }, { name: 'Bad', apns_list: [{ name: '' }] }])
       fails(await api(server, 'POST', '/api/auth/namespace/save', { auth, body }), 400, JSON.stringify(body));
     const now = ok200(await api(server, 'GET', '/api/auth/namespace', { auth }));

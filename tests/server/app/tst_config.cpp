@@ -128,10 +128,22 @@ static QList<std::pair<QString, QVariant>> expectedDefaults()
         {u"client_legacy_expire"_s, QVariant(240)},
         {u"client_push_interval"_s, QVariant(1)},
         {u"callback_timeout"_s, QVariant(5000)},
+        {u"max_rooms_per_message"_s, QVariant(100)},
+        {u"max_rooms_per_client"_s, QVariant(500)},
+        {u"info_field_max_length"_s, QVariant(512)},
+        {u"sync_max_messages"_s, QVariant(100)},
+        {u"sync_max_bytes"_s, QVariant(qint64(1048576))},
+        {u"client_event_rate"_s, QVariant(100)},
+        {u"apns_list_max_entries"_s, QVariant(32)},
+        {u"auth_failure_limit"_s, QVariant(30)},
+        {u"auth_failure_window"_s, QVariant(60)},
+        {u"cors_origins"_s, QVariant(QStringList())},
         {u"apns_aps_alert"_s, QVariant(u"通知"_s)},
         {u"apns_payload_size"_s, QVariant(4000)},
         {u"apns_host_dev"_s, QVariant(u"api.sandbox.push.apple.com"_s)},
         {u"apns_host_production"_s, QVariant(u"api.push.apple.com"_s)},
+        {u"apns_ca_file"_s, QVariant(QString())},
+        {u"apns_token_refresh"_s, QVariant(2400)},
         {u"admin_name"_s, QVariant(u"admin"_s)},
         {u"admin_passwd"_s, QVariant(QString())},
         {u"roles"_s, QVariant(QStringList{u"socket"_s, u"api"_s, u"worker"_s})},
@@ -188,6 +200,10 @@ void TestConfig::yamlValues_data()
         << "apns_aps_alert: \"新消息\"\n"_ba << u"apns_aps_alert"_s << QVariant(u"新消息"_s);
     QTest::newRow("null string") << "redis_password:\n"_ba << u"redis_password"_s
                                  << QVariant(QString());
+    QTest::newRow("cors origins")
+        << "cors_origins: [https://console.example, 'http://127.0.0.1:8080']\n"_ba
+        << u"cors_origins"_s
+        << QVariant(QStringList{u"https://console.example"_s, u"http://127.0.0.1:8080"_s});
     QTest::newRow("port") << "socket_port: 8080\n"_ba << u"socket_port"_s << QVariant(8080);
     QTest::newRow("port 0") << "logic_port: 0\n"_ba << u"logic_port"_s << QVariant(0);
     QTest::newRow("port 65535") << "logic_port: 65535\n"_ba << u"logic_port"_s << QVariant(65535);
@@ -500,6 +516,13 @@ void TestConfig::badValues_data()
     auto cli = [](const char *name, const char *content, QStringList must) {
         QTest::newRow(name) << u"cli"_s << QString::fromUtf8(content) << must;
     };
+
+    // CORS origins are exact origins, never a wildcard.
+    yaml("cors wildcard", "cors_origins: ['*']\n",
+         {u"bad.yaml:1"_s, u"cors_origins"_s, u"\"*\""_s});
+    yaml("cors with path", "cors_origins: [https://a.example/x]\n", {u"cors_origins"_s});
+    env("env cors not an origin", "QPUSH_CORS_ORIGINS=console.example",
+        {u"QPUSH_CORS_ORIGINS"_s, u"cors_origins"_s});
 
     // Ports
     yaml("yaml port too big", "\nsocket_port: 70000\n",

@@ -13,7 +13,9 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+
 #include <QTimer>
+#include <limits>
 
 #include <algorithm>
 #include <csignal>
@@ -25,6 +27,8 @@ using qpush::test::await;
 #define CALL(T, expr) await<T>([&](Callback<T> cb) { expr; })
 
 namespace {
+// offlineMessages without a byte cap.
+constexpr qint64 kAllBytes = std::numeric_limits<qint64>::max();
 
 qint64 nowMs()
 {
@@ -508,6 +512,38 @@ void TstStore::pushAndReport()
     QCOMPARE(r->result, QStringLiteral("1 BadDeviceToken"));
     STORE_ERR(CALL(Done, s->recordApnsResult(nsp, 999999999, apns, cb)), ErrorCode::NotFound);
 
+    // Per-client APNs answers are recorded once: a job redone after a crash
+    // counts nobody twice (issue 13).
+    const QString ios1 =
+        makeClientId(nsp, QStringLiteral("u1"), Platform::Ios, QStringLiteral("a"));
+    const QString ios2 =
+        makeClientId(nsp, QStringLiteral("u2"), Platform::Ios, QStringLiteral("b"));
+    const QString ios3 =
+        makeClientId(nsp, QStringLiteral("u3"), Platform::Ios, QStringLiteral("c"));
+    const ApnsOutcome sent1{ios1, true, false, QStringLiteral("Sent")};
+    const ApnsOutcome gone2{ios2, false, true, QStringLiteral("Unregistered")};
+    STORE_OK(CALL(Done, s->recordApnsOutcomes(nsp, a->id, {sent1, gone2}, cb)));
+    // Again, with a different answer for ios1 and a new client: only ios3 counts.
+    STORE_OK(CALL(
+        Done, s->recordApnsOutcomes(nsp, a->id,
+                                    {ApnsOutcome{ios1, false, false, QStringLiteral("HTTP 500")},
+                                     gone2, ApnsOutcome{ios3, true, false, QStringLiteral("Sent")}},
+                                    cb)));
+    STORE_OK(CALL(Done, s->recordApnsOutcomes(nsp, a->id, {}, cb)));
+    r = CALL(PushReport, s->getReport(nsp, a->id, false, cb));
+    STORE_OK(r);
+    QCOMPARE(r->apnsCount, 6 + 3);
+    QCOMPARE(r->apnsSuccessCount, 4 + 2);
+    auto outcomes = CALL(QList<ApnsOutcome>, s->apnsOutcomes(nsp, a->id, cb));
+    STORE_OK(outcomes);
+    const QList<ApnsOutcome> expectedOutcomes{
+        sent1, gone2, ApnsOutcome{ios3, true, false, QStringLiteral("Sent")}};
+    QCOMPARE(outcomes.value(), expectedOutcomes);
+    outcomes = CALL(QList<ApnsOutcome>, s->apnsOutcomes(nsp, b->id, cb));
+    STORE_OK(outcomes);
+    QVERIFY(outcomes->isEmpty());
+    STORE_ERR(CALL(Done, s->recordApnsOutcomes(nsp, 999999999, {sent1}, cb)), ErrorCode::NotFound);
+
     auto stats = CALL(MessageStats, s->messageStats(nsp, p.sendDate, cb));
     STORE_OK(stats);
     QCOMPARE(stats->minute, 3);
@@ -693,13 +729,13 @@ void TstStore::batchAcks()
     // The message left the offline list of every client of the batch (target
     // or not); the other push stayed.
     for (const QString &c : {android1, outsider}) {
-        auto l = CALL(QList<PushMessage>, s->offlineMessages(c, cb));
+        auto l = CALL(QList<PushMessage>, s->offlineMessages(c, kAllBytes, cb));
         STORE_OK(l);
         QCOMPARE(l->size(), 1);
         QCOMPARE(l->at(0).id, other->id);
     }
     for (const QString &c : {android2, excepted}) {
-        auto l = CALL(QList<PushMessage>, s->offlineMessages(c, cb));
+        auto l = CALL(QList<PushMessage>, s->offlineMessages(c, kAllBytes, cb));
         STORE_OK(l);
         QVERIFY(l->isEmpty());
     }
@@ -737,7 +773,7 @@ void TstStore::batchAcks()
     rep = CALL(PushReport, s->getReport(nsp, other->id, false, cb));
     STORE_OK(rep);
     QCOMPARE(rep->ackCount, 0);
-    auto stillOffline = CALL(QList<PushMessage>, s->offlineMessages(android1, cb));
+    auto stillOffline = CALL(QList<PushMessage>, s->offlineMessages(android1, kAllBytes, cb));
     STORE_OK(stillOffline);
     QCOMPARE(stillOffline->size(), 1);
 
@@ -778,7 +814,7 @@ void TstStore::syncCounters()
     auto s = openStore();
     QVERIFY(s);
     const QString nsp = nextNsp();
-    auto empty = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, cb));
+    auto empty = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, 1 << 20, cb));
     STORE_OK(empty);
     QCOMPARE(empty->serverNum, 0);
     QVERIFY(empty->messages.isEmpty());
@@ -790,7 +826,7 @@ void TstStore::syncCounters()
         QCOMPARE(r->serverNum, i);
         ids << r->id;
     }
-    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 2, true, 100, cb));
+    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 2, true, 100, 1 << 20, cb));
     STORE_OK(sync);
     QCOMPARE(sync->serverNum, 5);
     QCOMPARE(sync->messages.size(), 3);
@@ -799,16 +835,28 @@ void TstStore::syncCounters()
     QCOMPARE(sync->messages[2].serverNum, 4);
     QCOMPARE(sync->messages[2].pushData, QByteArrayLiteral("{\"msg\":\"hi\"}"));
 
-    auto limited = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 2, cb));
+    auto limited = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 2, 1 << 20, cb));
     STORE_OK(limited);
     QCOMPARE(limited->messages.size(), 2);
     QCOMPARE(limited->messages[1].serverNum, 1);
+    // A byte cap: pushData is 12 bytes each; 30 bytes hold two pushes, and
+    // a cap below one push still returns the first (so a client can page on).
+    auto twoByBytes = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, 30, cb));
+    STORE_OK(twoByBytes);
+    QCOMPARE(twoByBytes->messages.size(), 2);
+    QCOMPARE(twoByBytes->messages[1].serverNum, 1);
+    auto oneByBytes = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 3, true, 100, 1, cb));
+    STORE_OK(oneByBytes);
+    QCOMPARE(oneByBytes->messages.size(), 1);
+    QCOMPARE(oneByBytes->messages[0].serverNum, 3);
 
-    auto noFetch = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, false, 100, cb));
+    auto noFetch =
+        CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, false, 100, 1 << 20, cb));
     STORE_OK(noFetch);
     QCOMPARE(noFetch->serverNum, 5);
     QVERIFY(noFetch->messages.isEmpty());
-    auto upToDate = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 5, true, 100, cb));
+    auto upToDate =
+        CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 5, true, 100, 1 << 20, cb));
     STORE_OK(upToDate);
     QVERIFY(upToDate->messages.isEmpty());
 }
@@ -832,7 +880,7 @@ void TstStore::offlineLists()
     STORE_OK(CALL(Done, s->addOfflineEntries(nsp, ids[0], {a2}, 3, cb)));
     STORE_OK(CALL(Done, s->addOfflineEntries(nsp, ids[0], {a2}, 3, cb))); // idempotent
 
-    auto list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    auto list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QCOMPARE(list->size(), 3); // capped: the newest three
     QCOMPARE(list->at(0).id, ids[2]);
@@ -840,19 +888,28 @@ void TstStore::offlineLists()
     QCOMPARE(list->at(2).id, ids[4]);
     QCOMPARE(list->at(2).room, QStringLiteral("r"));
     QCOMPARE(list->at(2).serverNum, 4);
+    // A byte cap (pushData is 12 bytes each): the oldest that fit, at least one.
+    auto capped = CALL(QList<PushMessage>, s->offlineMessages(a1, 30, cb));
+    STORE_OK(capped);
+    QCOMPARE(capped->size(), 2);
+    QCOMPARE(capped->at(1).id, ids[3]);
+    capped = CALL(QList<PushMessage>, s->offlineMessages(a1, 1, cb));
+    STORE_OK(capped);
+    QCOMPARE(capped->size(), 1);
+    QCOMPARE(capped->at(0).id, ids[2]);
 
-    auto l2 = CALL(QList<PushMessage>, s->offlineMessages(a2, cb));
+    auto l2 = CALL(QList<PushMessage>, s->offlineMessages(a2, kAllBytes, cb));
     STORE_OK(l2);
     QCOMPARE(l2->size(), 1);
 
     // An ack removes the entry, nothing else does.
     STORE_OK(CALL(AckOutcome, s->recordAck(nsp, ids[3], a1, cb)));
-    list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QCOMPARE(list->size(), 2);
     QCOMPARE(list->at(0).id, ids[2]);
     QCOMPARE(list->at(1).id, ids[4]);
-    list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QCOMPARE(list->size(), 2);
 
@@ -860,7 +917,7 @@ void TstStore::offlineLists()
     auto r = CALL(PushSaved, s->savePush(makePush(nsp, QStringLiteral("r")), cb));
     STORE_OK(r);
     STORE_OK(CALL(Done, s->addOfflineEntries(nsp, r->id, {a1}, 1, cb)));
-    list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QCOMPARE(list->size(), 1);
     QCOMPARE(list->at(0).id, r->id);
@@ -932,7 +989,7 @@ void TstStore::pushBatchWithOfflineAndJob()
     auto pushed = CALL(PushSaved, s->savePush(p, cb));
     STORE_OK(pushed);
     for (const QString &c : {offline.first(), offline.last()}) {
-        auto list = CALL(QList<PushMessage>, s->offlineMessages(c, cb));
+        auto list = CALL(QList<PushMessage>, s->offlineMessages(c, kAllBytes, cb));
         STORE_OK(list);
         QCOMPARE(list->size(), 1);
         QCOMPARE(list->at(0).id, pushed->id);
@@ -984,7 +1041,7 @@ void TstStore::ttlExpiry()
                                                         QStringLiteral("w")),
                                            cb)));
     STORE_OK(CALL(PushReport, s->getReport(nsp, shortLived->id, true, cb)));
-    auto list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    auto list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QCOMPARE(list->size(), 1);
 
@@ -994,10 +1051,10 @@ void TstStore::ttlExpiry()
     STORE_ERR(CALL(AckOutcome, s->recordAck(nsp, shortLived->id, a1, cb)), ErrorCode::NotFound);
     STORE_ERR(CALL(QList<ClientInfo>, s->pendingRecipients(nsp, shortLived->id, cb)),
               ErrorCode::NotFound);
-    list = CALL(QList<PushMessage>, s->offlineMessages(a1, cb));
+    list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QVERIFY(list->isEmpty());
-    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, cb));
+    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, 1 << 20, cb));
     STORE_OK(sync);
     QCOMPARE(sync->serverNum, 2); // the counter stays
     QCOMPARE(sync->messages.size(), 1);
@@ -1170,7 +1227,7 @@ void TstStore::legacyClients()
     auto members = CALL(QStringList, s->roomMembers(nsp, QStringLiteral("r"), std::nullopt, cb));
     STORE_OK(members);
     QCOMPARE(members.value(), QStringList{newC});
-    auto list = CALL(QList<PushMessage>, s->offlineMessages(oldC, cb));
+    auto list = CALL(QList<PushMessage>, s->offlineMessages(oldC, kAllBytes, cb));
     STORE_OK(list);
     QVERIFY(list->isEmpty());
     auto count = CALL(qint64, s->countClients(nsp, cb));
@@ -1212,10 +1269,10 @@ void TstStore::deleteNamespaceData()
     auto members = CALL(QStringList, s->roomMembers(nsp, QStringLiteral("r"), std::nullopt, cb));
     STORE_OK(members);
     QVERIFY(members->isEmpty());
-    auto offline = CALL(QList<PushMessage>, s->offlineMessages(c, cb));
+    auto offline = CALL(QList<PushMessage>, s->offlineMessages(c, kAllBytes, cb));
     STORE_OK(offline);
     QVERIFY(offline->isEmpty());
-    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 10, cb));
+    auto sync = CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 10, 1 << 20, cb));
     STORE_OK(sync);
     QCOMPARE(sync->serverNum, 0);
     auto stats = CALL(MessageStats, s->messageStats(nsp, nowMs(), cb));
