@@ -4,7 +4,11 @@
 #include "app/config.h"
 #include "app/logging.h"
 #include "app/servicemanager.h"
-#include "eventloop/epolldispatcher.h"
+#ifdef Q_OS_WIN
+#include "app/windowsservice.h"
+#include <QPointer>
+#endif
+#include "eventloop/dispatcher.h"
 #include "eventloop/signalwatcher.h"
 
 #include <QCoreApplication>
@@ -14,22 +18,59 @@
 
 int main(int argc, char *argv[])
 {
-    // Event loop whose cost per pass does not grow with idle connections
-    // (docs/architecture.md); QPUSH_STOCK_EVENT_LOOP=1 keeps Qt's own.
-    if (!qEnvironmentVariableIsSet("QPUSH_STOCK_EVENT_LOOP"))
-        QCoreApplication::setEventDispatcher(new qpush::eventloop::EpollEventDispatcher);
+    // Linux: the epoll dispatcher (docs/architecture.md); else Qt's own.
+    const char *dispatcher = qpush::eventloop::installEventDispatcher();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("qpush-server"));
 
+    QStringList arguments = QCoreApplication::arguments();
+#ifdef Q_OS_WIN
+    // Started by the service control manager (the NSIS installer registers
+    // `qpush-server --windows-service ...`); see docs/packaging.md.
+    const bool asService = arguments.removeAll(QStringLiteral("--windows-service")) > 0;
+    QPointer<qpush::Application> running;
+    if (asService && !qpush::windowsservice::connect([&running] {
+            QMetaObject::invokeMethod(
+                qApp,
+                [&running] {
+                    if (running)
+                        running->shutdown();
+                    else
+                        QCoreApplication::exit(0);
+                },
+                Qt::QueuedConnection);
+        })) {
+        std::fprintf(stderr, "qpush-server: --windows-service: not started by the service "
+                             "control manager\n");
+        return 2;
+    }
+    struct ServiceExit
+    {
+        bool active;
+        int code = 0;
+        ~ServiceExit()
+        {
+            if (active)
+                qpush::windowsservice::reportStopped(code);
+        }
+    } serviceExit{asService};
+    auto exitWith = [&serviceExit](int code) {
+        serviceExit.code = code;
+        return code;
+    };
+#else
+    auto exitWith = [](int code) { return code; };
+#endif
+
     qpush::ConfigResult loaded =
-        qpush::loadConfig(QCoreApplication::arguments(), QProcessEnvironment::systemEnvironment());
+        qpush::loadConfig(arguments, QProcessEnvironment::systemEnvironment());
     if (auto *err = std::get_if<qpush::ConfigError>(&loaded)) {
         if (err->exitCode == 0) { // --help / --version
             std::fputs(qPrintable(err->message + QLatin1Char('\n')), stdout);
             return 0;
         }
         std::fprintf(stderr, "qpush-server: %s\n", qPrintable(err->message));
-        return err->exitCode;
+        return exitWith(err->exitCode);
     }
     qpush::Config config = std::get<qpush::Config>(std::move(loaded));
     if (config.checkOnly) {
@@ -42,6 +83,7 @@ int main(int argc, char *argv[])
         return 0;
     }
     qpush::applyLogging(config);
+    qCInfo(lcApp) << "event dispatcher:" << dispatcher;
     for (const QString &w : std::as_const(config.warnings))
         qCWarning(lcApp).noquote() << w;
 
@@ -49,7 +91,7 @@ int main(int argc, char *argv[])
     auto password = qpush::AdminPassword::resolve(config, &notice);
     if (auto *err = std::get_if<qpush::ConfigError>(&password)) {
         std::fprintf(stderr, "qpush-server: %s\n", qPrintable(err->message));
-        return err->exitCode;
+        return exitWith(err->exitCode);
     }
     if (!notice.isEmpty())
         std::fprintf(stdout, "%s\n", qPrintable(notice));
@@ -60,6 +102,9 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "qpush-server: %s\n", qPrintable(tlsError));
         return 2;
     }
+#ifdef Q_OS_WIN
+    running = &application;
+#endif
     application.start([&application, config](const QString &error) {
         if (!error.isEmpty()) {
             std::fprintf(stderr, "qpush-server: %s\n", qPrintable(error));
@@ -75,6 +120,10 @@ int main(int argc, char *argv[])
         std::fprintf(stdout, "qpush-server %s\n", qPrintable(status));
         std::fflush(stdout);
         qpush::servicemanager::notifyReady(status);
+#ifdef Q_OS_WIN
+        if (serviceExit.active)
+            qpush::windowsservice::reportRunning();
+#endif
     });
 
     qpush::eventloop::SignalWatcher signals;
@@ -99,5 +148,5 @@ int main(int argc, char *argv[])
                      });
     QObject::connect(&application, &qpush::Application::finished, &app,
                      [] { QCoreApplication::exit(0); });
-    return QCoreApplication::exec();
+    return exitWith(QCoreApplication::exec());
 }

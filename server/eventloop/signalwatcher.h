@@ -1,6 +1,10 @@
-// Turns SIGINT/SIGTERM (and SIGHUP) into Qt signals (self-pipe +
-// QSocketNotifier), so that shutdown and reload run in the event loop, not in
-// a signal handler.
+// Turns SIGINT/SIGTERM into terminationRequested and SIGHUP into
+// reloadRequested, so that shutdown and reload run in the event loop, not in
+// a signal handler: a self-pipe and a QSocketNotifier on POSIX systems; on
+// Windows, console control events (Ctrl+C, Ctrl+Break, closing the console),
+// which the system delivers on a thread of its own, are posted to the
+// watcher's thread. SIGPIPE is ignored on POSIX systems (a write to a closed
+// socket must fail with EPIPE, not end the process).
 #pragma once
 
 #include <QObject>

@@ -7,21 +7,15 @@
 
 #include <QSocketNotifier>
 
+#include "sockets.h"
+
 #include <cerrno>
 #include <ctime>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 namespace qpush::net {
 
 namespace {
 constexpr qsizetype kReadChunk = 64 * 1024;
-constexpr int kMaxIov = 64;
-
 // The Date header value, formatted once a second.
 QByteArray currentHttpDate()
 {
@@ -42,10 +36,7 @@ Connection::Connection(qintptr fd, const ConnectionLimits *limits, DeadlineQueue
       m_deadlines(deadlines), m_limits(limits), m_owner(owner)
 {
     m_batcher = batcher;
-    const int flags = ::fcntl(m_fd, F_GETFL);
-    ::fcntl(m_fd, F_SETFL, flags | O_NONBLOCK);
-    int one = 1;
-    ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockets::configure(m_fd);
     m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
     connect(m_readNotifier, &QSocketNotifier::activated, this, &Connection::onReadable);
     armIdle();
@@ -61,7 +52,7 @@ Connection::~Connection()
         delete m_readNotifier;
         delete m_writeNotifier;
         m_readNotifier = m_writeNotifier = nullptr;
-        ::close(m_fd);
+        sockets::closeSocket(m_fd);
     }
     m_deadlines->cancel(m_idleTimer);
 }
@@ -139,7 +130,7 @@ void Connection::onReadable()
     static thread_local char chunk[kReadChunk];
     // Read what is there now; bounded so one busy peer cannot starve others.
     for (int round = 0; round < 16; ++round) {
-        const ssize_t n = ::read(m_fd, chunk, sizeof chunk);
+        const qint64 n = sockets::receive(m_fd, chunk, sizeof chunk);
         if (n > 0) {
             if (m_lingering)
                 continue; // discard: we are only waiting for the peer's FIN
@@ -157,9 +148,9 @@ void Connection::onReadable()
             finish();
             return;
         }
-        if (errno == EINTR)
+        if (sockets::lastErrorInterrupted())
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (sockets::lastErrorWouldBlock())
             break;
         finish();
         return;
@@ -444,22 +435,11 @@ void Connection::flush()
         return;
     QList<QByteArray> &queue = m_tls ? m_wire : m_out;
     while (!queue.isEmpty()) {
-        iovec iov[kMaxIov];
-        int count = 0;
-        for (qsizetype i = 0; i < queue.size() && count < kMaxIov; ++i, ++count) {
-            const QByteArray &b = queue.at(i);
-            const qsizetype skip = i == 0 ? m_outOffset : 0;
-            iov[count].iov_base = const_cast<char *>(b.constData() + skip);
-            iov[count].iov_len = size_t(b.size() - skip);
-        }
-        msghdr msg{};
-        msg.msg_iov = iov;
-        msg.msg_iovlen = size_t(count);
-        const ssize_t n = ::sendmsg(m_fd, &msg, MSG_NOSIGNAL);
+        const qint64 n = sockets::sendQueued(m_fd, queue, m_outOffset);
         if (n < 0) {
-            if (errno == EINTR)
+            if (sockets::lastErrorInterrupted())
                 continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (sockets::lastErrorWouldBlock()) {
                 if (!m_writeNotifier) {
                     m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
                     connect(m_writeNotifier, &QSocketNotifier::activated, this,
@@ -501,7 +481,7 @@ void Connection::linger()
         return;
     m_lingering = true;
     m_in.clear();
-    ::shutdown(m_fd, SHUT_WR);
+    sockets::shutdownWrite(m_fd);
     m_deadlines->reschedule(m_idleTimer, 2000, [this] {
         m_idleTimer = 0;
         finish();
@@ -572,8 +552,8 @@ void Connection::finish()
     // socket, not the number).
     delete std::exchange(m_readNotifier, nullptr);
     delete std::exchange(m_writeNotifier, nullptr);
-    ::shutdown(m_fd, SHUT_RDWR);
-    ::close(m_fd);
+    sockets::shutdownBoth(m_fd);
+    sockets::closeSocket(m_fd);
     m_fd = -1;
     m_out.clear();
     m_wire.clear();

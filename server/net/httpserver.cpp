@@ -10,11 +10,48 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace qpush::net {
+
+namespace {
+// Non-blocking, close-on-exec sockets: in one call on Linux, with fcntl on
+// other POSIX systems (and in the portable build, so that path is tested).
+int makeNonBlocking(int fd)
+{
+#ifndef QPUSH_LINUX_FAST_PATHS
+    if (fd >= 0 && (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
+                    ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)) {
+        const int err = errno;
+        ::close(fd);
+        errno = err;
+        return -1;
+    }
+#endif
+    return fd;
+}
+
+int openListeningSocket(int family)
+{
+#ifdef QPUSH_LINUX_FAST_PATHS
+    return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+#else
+    return makeNonBlocking(::socket(family, SOCK_STREAM, 0));
+#endif
+}
+
+int acceptNonBlocking(int listener, sockaddr *address, socklen_t *len)
+{
+#ifdef QPUSH_LINUX_FAST_PATHS
+    return ::accept4(listener, address, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+    return makeNonBlocking(::accept(listener, address, len));
+#endif
+}
+} // namespace
 
 HttpServer::HttpServer(const ConnectionLimits &limits, DeadlineQueue *deadlines, QObject *parent)
     : QObject(parent), m_limits(limits), m_deadlines(deadlines), m_backlog(SOMAXCONN)
@@ -50,7 +87,7 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port)
         a->sin_addr.s_addr = htonl(address.toIPv4Address());
         len = sizeof(sockaddr_in);
     }
-    const int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int fd = openListeningSocket(ss.ss_family);
     if (fd < 0) {
         m_error = QString::fromLocal8Bit(std::strerror(errno));
         return false;
@@ -132,8 +169,7 @@ void HttpServer::onAcceptReady()
         }
         sockaddr_storage ss{};
         socklen_t len = sizeof ss;
-        const int fd =
-            ::accept4(m_fd, reinterpret_cast<sockaddr *>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        const int fd = acceptNonBlocking(m_fd, reinterpret_cast<sockaddr *>(&ss), &len);
         if (fd < 0) {
             const int err = errno;
             if (err == EINTR || err == ECONNABORTED || err == EPROTO || err == EPERM)

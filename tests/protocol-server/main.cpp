@@ -7,7 +7,7 @@
 // Usage: qpush-protocol-server --port N   (0 = any free port)
 // Prints "listening 127.0.0.1:<port>" once ready. Loopback only.
 #include "engineio/server.h"
-#include "eventloop/epolldispatcher.h"
+#include "eventloop/dispatcher.h"
 #include "eventloop/signalwatcher.h"
 #include "net/httpserver.h"
 #include "socketio/server.h"
@@ -116,10 +116,9 @@ void setupNamespace(sio::Namespace *nsp, bool withHooks)
 
 int main(int argc, char *argv[])
 {
-    // Event loop whose cost per pass does not grow with idle connections
-    // (docs/architecture.md); QPUSH_STOCK_EVENT_LOOP=1 keeps Qt's own.
-    if (!qEnvironmentVariableIsSet("QPUSH_STOCK_EVENT_LOOP"))
-        QCoreApplication::setEventDispatcher(new qpush::eventloop::EpollEventDispatcher);
+    // Linux: the epoll dispatcher, as in qpush-server; QPUSH_STOCK_EVENT_LOOP=1
+    // or a QPUSH_PORTABLE build keep Qt's own.
+    qpush::eventloop::installEventDispatcher();
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
