@@ -63,7 +63,10 @@ void Router::handle(net::Responder responder, http::Request &request) const
         }
         request.peerAddress = net::normalized(caller).toString().toLatin1();
     }
-    Reply reply(std::move(responder), m_cors.replyHeaders(request));
+    http::Headers headers = m_cors.replyHeaders(request);
+    // Who answers (the console's About box shows it).
+    headers.append(http::Header{"server", QByteArrayLiteral("qpush/" QPUSH_VERSION)});
+    Reply reply(std::move(responder), std::move(headers));
     if (request.method == "OPTIONS") {
         // Always Authorization and Content-Type (SPEC §10), plus what the
         // preflight asks for.

@@ -20,9 +20,9 @@ namespace qpush::net {
 namespace {
 // Non-blocking, close-on-exec sockets: in one call on Linux, with fcntl on
 // other POSIX systems (and in the portable build, so that path is tested).
+#ifndef QPUSH_LINUX_FAST_PATHS
 int makeNonBlocking(int fd)
 {
-#ifndef QPUSH_LINUX_FAST_PATHS
     if (fd >= 0 && (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
                     ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)) {
         const int err = errno;
@@ -30,9 +30,9 @@ int makeNonBlocking(int fd)
         errno = err;
         return -1;
     }
-#endif
     return fd;
 }
+#endif
 
 int openListeningSocket(int family)
 {
