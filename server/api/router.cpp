@@ -54,12 +54,8 @@ void Router::handle(net::Responder responder, http::Request &request) const
         const QHostAddress peer = c->peerAddress();
         QHostAddress caller = peer;
         if (!m_trustedProxies.isEmpty()) {
-            QByteArray forwarded; // every X-Forwarded-For header, in order
-            for (const http::Header &h : request.headers) {
-                if (h.name.compare("X-Forwarded-For", Qt::CaseInsensitive) == 0)
-                    forwarded += (forwarded.isEmpty() ? "" : ",") + h.value;
-            }
-            caller = net::clientAddress(peer, forwarded, m_trustedProxies);
+            caller =
+                net::clientAddress(peer, request.joinedHeader("x-forwarded-for"), m_trustedProxies);
         }
         request.peerAddress = net::normalized(caller).toString().toLatin1();
     }

@@ -163,12 +163,8 @@ void Server::handshake(net::Responder responder, http::Request &request, Version
     net::Connection *connection = responder.connection();
     if (!connection)
         return;
-    QByteArray forwarded;
-    if (!m_options.trustedProxies.isEmpty()) {
-        for (const http::Header &h : request.headers)
-            if (h.name == "x-forwarded-for")
-                forwarded += (forwarded.isEmpty() ? "" : ",") + h.value;
-    }
+    const QByteArray forwarded =
+        m_options.trustedProxies.isEmpty() ? QByteArray() : request.joinedHeader("x-forwarded-for");
     const QHostAddress client =
         net::clientAddress(connection->peerAddress(), forwarded, m_options.trustedProxies);
     if (m_handshakes.enabled() && !(m_options.exemptLoopback && client.isLoopback())) {

@@ -152,6 +152,16 @@ QByteArray Request::header(QByteArrayView name) const
     return {};
 }
 
+QByteArray Request::joinedHeader(QByteArrayView name) const
+{
+    QByteArray out;
+    for (const Header &h : headers) {
+        if (equalsIgnoreCase(h.name, name))
+            out += (out.isEmpty() ? "" : ",") + h.value;
+    }
+    return out;
+}
+
 bool Request::hasHeader(QByteArrayView name) const
 {
     for (const Header &h : headers) {

@@ -30,6 +30,9 @@ struct Request
 
     // First value of a header (name compared case-insensitively), or null.
     QByteArray header(QByteArrayView name) const;
+    // Every value of a header that may repeat (X-Forwarded-For), in order,
+    // joined by ",".
+    QByteArray joinedHeader(QByteArrayView name) const;
     bool hasHeader(QByteArrayView name) const;
     // HTTP/1.1 default keep-alive, "Connection: close" / HTTP/1.0 rules.
     bool keepAlive() const;
