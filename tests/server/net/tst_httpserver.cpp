@@ -265,17 +265,22 @@ void TestHttpServer::descriptorLimit()
     }
     // Leave the process two free descriptors: the server accepts two, then
     // accept fails with EMFILE while the listener stays readable.
+    // dup() of a descriptor of our own: stdin may be closed under CI.
+    const int base = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    QVERIFY(base >= 0);
     rlimit saved{};
     QCOMPARE(::getrlimit(RLIMIT_NOFILE, &saved), 0);
     int maxFd = 0;
     for (const QString &e : QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files))
         maxFd = std::max(maxFd, e.toInt());
+    // Two numbers above the highest open one guarantee at least two fillers
+    // (whether or not the table has holes below it).
     rlimit low = saved;
-    low.rlim_cur = rlim_t(maxFd + 1);
+    low.rlim_cur = rlim_t(maxFd + 3);
     QCOMPARE(::setrlimit(RLIMIT_NOFILE, &low), 0);
     // Fill the free numbers below the limit, then free exactly two.
     QList<int> fillers;
-    for (int fd; (fd = ::dup(0)) >= 0;)
+    for (int fd; (fd = ::dup(base)) >= 0;)
         fillers.append(fd);
     QCOMPARE(errno, EMFILE);
     QVERIFY(fillers.size() >= 2);
@@ -299,6 +304,7 @@ void TestHttpServer::descriptorLimit()
     QVERIFY(readUntil(clients.last(), hasResponse).startsWith("HTTP/1.1 200 OK"));
     for (int fd : clients)
         ::close(fd);
+    ::close(base);
 }
 
 QTEST_GUILESS_MAIN(TestHttpServer)
