@@ -6,33 +6,6 @@
 
 namespace qpush::api {
 
-int ApiError::httpStatus() const
-{
-    switch (kind) {
-    case BadRequest:
-        return 400;
-    case Unauthorized:
-        return 401;
-    case Forbidden:
-        return 403;
-    case NotFound:
-        return 404;
-    case MethodNotAllowed:
-        return 405;
-    case Conflict:
-        return 409;
-    case TooLarge:
-        return 413;
-    case RateLimited:
-        return 429;
-    case Unavailable:
-        return 503;
-    case Internal:
-        return 500;
-    }
-    return 500;
-}
-
 void Reply::json(const QJsonValue &body, int status)
 {
     http::Headers h = m_cors;
@@ -47,9 +20,14 @@ void Reply::json(const QJsonValue &body, int status)
     m_responder.respond(status, h, bytes);
 }
 
-void Reply::error(const ApiError &error, int retryAfterSeconds)
+void Reply::error(const push::DomainError &error, int retryAfterSeconds)
 {
-    const int status = error.httpStatus();
+    this->error(httpError(error), retryAfterSeconds);
+}
+
+void Reply::error(const HttpError &error, int retryAfterSeconds)
+{
+    const int status = error.status;
     http::Headers h = m_cors;
     if (status == 401)
         h.append(http::Header{"www-authenticate", "Basic realm=\"qpush\""});

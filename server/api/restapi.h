@@ -1,63 +1,43 @@
-// The REST endpoints of SPEC §4 on the API port: HTTP Basic for
-// /api/auth/* (a namespace's key and auth_passwd) and /api/admin/* (the
-// admin credentials), JSON bodies, and the mapping of domain errors to
-// {code, msg} replies.
+// The REST endpoints of SPEC §4 on the API port. Routes come from one table
+// per resource (namespaceroutes.cpp, pushroutes.cpp, clientroutes.cpp,
+// onlineroutes.cpp, adminroutes.cpp); this class puts the access check in
+// front of each: HTTP Basic with a namespace's key and auth_passwd for
+// /api/auth/*, the admin credentials for /api/admin/*, and the throttling of
+// wrong credentials per address.
 #pragma once
 
 #include "auththrottle.h"
-#include "router.h"
-
-#include "push/apnscert.h"
-#include "push/gateway.h"
-#include "push/namespaceregistry.h"
-#include "push/pushpipeline.h"
-#include "push/settings.h"
-#include "store/store.h"
+#include "routes.h"
 
 namespace qpush::api {
 
 class RestApi
 {
 public:
-    RestApi(Router *router, push::NamespaceRegistry *registry, push::ClientGateway *gateway,
-            push::PushPipeline *pipeline, store::Store *store, const push::Settings *settings,
-            QString adminName, QString adminPassword);
+    RestApi(Router *router, push::NamespaceRegistry *registry, push::PushPipeline *pipeline,
+            push::Services *services, const push::Settings *settings, QString adminName,
+            QString adminPassword);
 
     // auth_failure_limit / auth_failure_window (default: no throttling).
     void setAuthThrottle(int limit, qint64 windowMs) { m_throttle = AuthThrottle(limit, windowMs); }
 
 private:
-    using AuthHandler = std::function<void(const Context &, Reply, const store::NamespaceRecord &)>;
-    using AdminHandler = std::function<void(const Context &, Reply)>;
-    void authRoute(const QByteArray &method, const QByteArray &path, AuthHandler handler);
-    void adminRoute(const QByteArray &method, const QByteArray &path, AdminHandler handler);
-
-    void buildAuthRoutes();
-    void buildAdminRoutes();
-    void namespaceOnlineReport(const QString &nsp, bool detail, Reply reply);
-    void roomOnlineReport(const QString &nsp, const QStringList &rooms, Reply reply);
-    void clientEndpoint(const store::NamespaceRecord &ns, const QString &id,
-                        const QJsonObject &fields, Reply reply);
-    void deleteNamespace(const Context &ctx, Reply reply, bool flushAll);
+    void add(const Route &route);
+    // The caller's namespace when its credentials are right; nullopt after
+    // answering 401 or 429.
+    const store::NamespaceRecord *namespaceCaller(const Context &ctx, Reply &reply);
+    bool adminCaller(const Context &ctx, Reply &reply);
     // Basic-auth throttling: true after answering 429; failed() records one.
     bool throttled(const Context &ctx, Reply &reply);
     void failed(const Context &ctx);
 
     Router *m_router;
-    push::NamespaceRegistry *m_registry;
-    push::ClientGateway *m_gateway;
-    push::PushPipeline *m_pipeline;
-    store::Store *m_store;
-    const push::Settings *m_settings;
+    Domain m_domain;
     QString m_adminName;
     QString m_adminPassword;
     AuthThrottle m_throttle{0, 60000};
     push::CertSummaryCache m_certs;
     LogGate m_limitLog;
 };
-
-// The one mapping from domain and store errors to API errors.
-ApiError toApiError(const push::DomainError &error);
-ApiError toApiError(const store::Error &error);
 
 } // namespace qpush::api

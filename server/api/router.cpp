@@ -80,10 +80,10 @@ void Router::handle(net::Responder responder, http::Request &request) const
     const Route *route = find(rawPath, request.method, &known, &param);
     if (!route) {
         if (known)
-            reply.error({ApiError::MethodNotAllowed, QStringLiteral("method not allowed")});
+            reply.error(methodNotAllowed());
         else
-            reply.error(ApiError::notFound(QStringLiteral("no such path: ") +
-                                           QString::fromUtf8(request.path)));
+            reply.error(push::DomainError::notFound(QStringLiteral("no such path: ") +
+                                                    QString::fromUtf8(request.path)));
         return;
     }
     if (route->withParam)

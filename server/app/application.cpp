@@ -15,6 +15,7 @@
 #include "push/namespaceregistry.h"
 #include "push/offlineworker.h"
 #include "push/pushpipeline.h"
+#include "push/services.h"
 #include "socketio/server.h"
 #include "store/redis/redisstore.h"
 #include "store/sqlite/sqlitestore.h"
@@ -227,8 +228,10 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     m_router->get("/metrics", [this](const api::Context &, api::Reply reply) {
         reply.text(200, "text/plain; version=0.0.4; charset=utf-8", metricsText());
     });
-    m_restApi = std::make_unique<api::RestApi>(m_router.get(), m_registry.get(), m_gateway.get(),
-                                               m_pipeline.get(), m_store.get(), m_settings.get(),
+    m_services = std::make_unique<push::Services>(m_store.get(), m_registry.get(), m_gateway.get(),
+                                                  m_settings.get());
+    m_restApi = std::make_unique<api::RestApi>(m_router.get(), m_registry.get(), m_pipeline.get(),
+                                               m_services.get(), m_settings.get(),
                                                m_config.admin_name, m_adminPassword);
     m_restApi->setAuthThrottle(m_config.auth_failure_limit,
                                qint64(m_config.auth_failure_window) * 1000);

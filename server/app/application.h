@@ -40,6 +40,7 @@ struct Settings;
 class NamespaceRegistry;
 class ClientGateway;
 class PushPipeline;
+struct Services;
 class OfflineWorker;
 class ApnsSender;
 } // namespace push
@@ -92,6 +93,7 @@ private:
     std::unique_ptr<push::NamespaceRegistry> m_registry;
     std::unique_ptr<push::ClientGateway> m_gateway;
     std::unique_ptr<push::PushPipeline> m_pipeline;
+    std::unique_ptr<push::Services> m_services; // what the REST API calls
     std::unique_ptr<apns::Sender> m_apnsSender;
     QString m_apnsError; // a bad apns_* key: start() refuses
     std::unique_ptr<push::ApnsSender> m_apns;

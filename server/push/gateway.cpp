@@ -702,10 +702,13 @@ void ClientGateway::onPush(sio::Socket *socket, sio::Payload &payload, sio::Ack 
     QJsonObject body = arg.toObject();
     if (!body.contains(QStringLiteral("except")))
         body.insert(QStringLiteral("except"), cc->clientId);
+    const Expected<PushRequest> request = PushRequest::parse(body, *m_settings);
+    if (!request)
+        return ack({errorReply(request.error())});
     QPointer<sio::Socket> guard(socket);
     const QString nsp = cc->nsp;
     cc->lastClientPush = now; // reserved now so that concurrent pushes are limited too
-    m_pipeline->push(nsp, body, [guard, ack, now](const PushOutcome &outcome) mutable {
+    m_pipeline->push(nsp, *request, [guard, ack, now](const PushOutcome &outcome) mutable {
         if (outcome.error) {
             if (guard && clientOf(guard) && clientOf(guard)->lastClientPush == now)
                 clientOf(guard)->lastClientPush = 0; // refused pushes do not count

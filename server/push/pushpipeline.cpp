@@ -13,13 +13,6 @@
 
 namespace qpush::push {
 
-namespace {
-DomainError invalid(const QString &m)
-{
-    return {DomainError::Invalid, m};
-}
-} // namespace
-
 PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, ClientGateway *gateway,
                            const Settings *settings, QObject *parent)
     : QObject(parent), m_store(store), m_registry(registry), m_gateway(gateway),
@@ -27,74 +20,33 @@ PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, Cli
 {
 }
 
-void PushPipeline::push(const QString &nsp, const QJsonObject &body,
-                        std::function<void(const PushOutcome &)> done)
+std::optional<DomainError> PushPipeline::refusal(const QString &nsp) const
 {
-    auto fail = [&done](DomainError e) { done(PushOutcome{std::move(e), 0, 0}); };
     const store::NamespaceRecord *ns = m_registry->find(nsp);
     if (!ns)
-        return fail({DomainError::NotFound, QStringLiteral("no such namespace")});
+        return DomainError::notFound(QStringLiteral("no such namespace"));
     if (ns->offline)
-        return fail({DomainError::Forbidden, QStringLiteral("namespace is offline")});
+        return DomainError::forbidden(QStringLiteral("namespace is offline"));
+    return std::nullopt;
+}
 
-    // Validation in SPEC order; wrong JSON types are refused, never coerced.
-    const QJsonValue room = body.value(QStringLiteral("room"));
-    if (room.isUndefined() || room.isNull())
-        return fail(invalid(QStringLiteral("room is required")));
-    if (!room.isString())
-        return fail(invalid(QStringLiteral("room must be a string")));
-    if (auto err = m_settings->names.check(NameRules::Kind::Room, room.toString()))
-        return fail(invalid(*err));
-    const QJsonValue pushData = body.value(QStringLiteral("pushData"));
-    if (pushData.isUndefined() || pushData.isNull())
-        return fail(invalid(QStringLiteral("pushData is required")));
-    if (!pushData.isObject())
-        return fail(invalid(QStringLiteral("pushData must be an object")));
-    const QJsonValue apnsName = body.value(QStringLiteral("apnsName"));
-    if (!apnsName.isUndefined() && !apnsName.isNull() && !apnsName.isString())
-        return fail(invalid(QStringLiteral("apnsName must be a string")));
-    const QJsonValue leaveMessage = body.value(QStringLiteral("leaveMessage"));
-    if (!leaveMessage.isUndefined() && !leaveMessage.isNull() && !leaveMessage.isBool())
-        return fail(invalid(QStringLiteral("leaveMessage must be a boolean")));
-    const QJsonValue except = body.value(QStringLiteral("except"));
-    if (!except.isUndefined() && !except.isNull() && !except.isString())
-        return fail(invalid(QStringLiteral("except must be a string (a client id)")));
-    const QJsonValue expire = body.value(QStringLiteral("expire"));
-    int expireHours = m_settings->pushMessageExpireHours;
-    if (!expire.isUndefined() && !expire.isNull()) {
-        if (!expire.isDouble())
-            return fail(invalid(QStringLiteral("expire must be a number of hours")));
-        const double e = expire.toDouble();
-        if (e < 1 || e > m_settings->pushMessageMaxExpireHours || e != std::floor(e))
-            return fail(invalid(QStringLiteral("expire must be a whole number from 1 to %1")
-                                    .arg(m_settings->pushMessageMaxExpireHours)));
-        expireHours = int(e);
-    }
-    const QJsonValue extra = body.value(QStringLiteral("extra"));
-    if (!extra.isUndefined() && !extra.isNull() && !extra.isString())
-        return fail(invalid(QStringLiteral("extra must be a string")));
+void PushPipeline::push(const QString &nsp, const PushRequest &request,
+                        std::function<void(const PushOutcome &)> done)
+{
+    if (auto refused = refusal(nsp))
+        return done(PushOutcome{std::move(refused), 0, 0});
 
-    if (leaveMessage.toBool(false)) {
-        // The notification offline iOS devices will get must fit (SPEC §8).
-        const qsizetype size = apnsPayload(pushData.toObject(), m_settings->apnsAlert).size();
-        if (size > m_settings->apnsPayloadSize)
-            return fail(invalid(QStringLiteral("the APNs payload (pushData.apsData) is %1 bytes, "
-                                               "more than apns_payload_size (%2)")
-                                    .arg(size)
-                                    .arg(m_settings->apnsPayloadSize)));
-    }
-
-    const bool lost = extra.toString() == u"lost";
+    const bool lost = request.lost();
     store::PushRecord record;
     record.nsp = nsp;
-    record.room = room.toString();
-    record.pushData = QJsonDocument(pushData.toObject()).toJson(QJsonDocument::Compact);
+    record.room = request.room;
+    record.pushData = QJsonDocument(request.pushData).toJson(QJsonDocument::Compact);
     record.sendDate = QDateTime::currentMSecsSinceEpoch();
-    record.leaveMessage = leaveMessage.toBool(false);
-    record.apnsName = apnsName.toString();
-    record.extra = extra.toString();
-    record.exceptClient = except.toString();
-    record.ttlMs = expireHours * m_settings->hourMs;
+    record.leaveMessage = request.leaveMessage;
+    record.apnsName = request.apnsName;
+    record.extra = request.extra;
+    record.exceptClient = request.except;
+    record.ttlMs = request.expireHours * m_settings->hourMs;
     record.recentLimit = m_settings->pushMessageListMaxLimit;
     record.offlineLimit = m_settings->androidUnreadMessageListMaxLimit;
     record.onlineClientCount =
@@ -223,50 +175,27 @@ void PushPipeline::sync(const QString &nsp, const QString &room, qint64 clientNu
         });
 }
 
-void PushPipeline::transfer(const QString &nsp, const QJsonObject &body,
+void PushPipeline::transfer(const QString &nsp, const TransferRequest &request,
                             std::function<void(std::optional<DomainError>)> done)
 {
-    const store::NamespaceRecord *ns = m_registry->find(nsp);
-    if (!ns)
-        return done(DomainError{DomainError::NotFound, QStringLiteral("no such namespace")});
-    if (ns->offline)
-        return done(DomainError{DomainError::Forbidden, QStringLiteral("namespace is offline")});
-    const QJsonValue sources = body.value(QStringLiteral("sourceRooms"));
-    if (!sources.isArray() || sources.toArray().isEmpty())
-        return done(invalid(QStringLiteral("sourceRooms must be a non-empty array of rooms")));
-    QStringList sourceRooms;
-    for (const QJsonValue &v : sources.toArray()) {
-        if (!v.isString())
-            return done(invalid(QStringLiteral("sourceRooms must hold strings")));
-        if (auto err = m_settings->names.check(NameRules::Kind::Room, v.toString()))
-            return done(invalid(*err));
-        sourceRooms.append(v.toString());
-    }
-    const QJsonValue target = body.value(QStringLiteral("targetRoom"));
-    if (!target.isString())
-        return done(invalid(QStringLiteral("targetRoom must be a string")));
-    if (auto err = m_settings->names.check(NameRules::Kind::Room, target.toString()))
-        return done(invalid(*err));
-    const QJsonValue type = body.value(QStringLiteral("type"));
-    if (type != QJsonValue(QStringLiteral("join")) && type != QJsonValue(QStringLiteral("leave")))
-        return done(invalid(QStringLiteral("type must be \"join\" or \"leave\"")));
-    const bool join = type.toString() == u"join";
+    if (auto refused = refusal(nsp))
+        return done(refused);
+    const bool join = request.kind == store::TransferKind::Join;
     QPointer<PushPipeline> self(this);
     m_store->transfer(
-        nsp, sourceRooms, target.toString(),
-        join ? store::TransferKind::Join : store::TransferKind::Leave,
-        [self, nsp, sourceRooms, target, type, join, done](store::Result<QStringList> r) {
+        nsp, request.sourceRooms, request.targetRoom, request.kind,
+        [self, nsp, request, join, done](store::Result<QStringList> r) {
             if (!self)
                 return;
             if (!r)
                 return done(fromStoreError(r.error()));
             const QJsonObject payload{
-                {QStringLiteral("sourceRooms"), QJsonArray::fromStringList(sourceRooms)},
-                {QStringLiteral("targetRoom"), target},
-                {QStringLiteral("type"), type},
+                {QStringLiteral("sourceRooms"), QJsonArray::fromStringList(request.sourceRooms)},
+                {QStringLiteral("targetRoom"), request.targetRoom},
+                {QStringLiteral("type"), request.typeName()},
                 {QStringLiteral("namespace"), nsp}};
-            self->m_gateway->applyTransfer(nsp, r.value(), target.toString(), join, payload);
-            Q_EMIT self->transferApplied(nsp, r.value(), target.toString(), join, payload);
+            self->m_gateway->applyTransfer(nsp, r.value(), request.targetRoom, join, payload);
+            Q_EMIT self->transferApplied(nsp, r.value(), request.targetRoom, join, payload);
             done(std::nullopt);
         });
 }

@@ -1,4 +1,4 @@
-// The data plane (SPEC §4 push/transfer, §7): validates a push, stores it
+// The data plane (SPEC §4 push/transfer, §7): takes a parsed push, stores it
 // with its report in one batch (the store assigns the global id and the
 // room's serverNum), delivers it live to the room's online clients (encoded
 // once), schedules the durable offline/APNs follow-up, counts receipts, and
@@ -6,6 +6,7 @@
 #pragma once
 
 #include "gateway.h"
+#include "requests.h"
 #include "settings.h"
 
 #include "store/store.h"
@@ -34,14 +35,14 @@ public:
     PushPipeline(store::Store *store, NamespaceRegistry *registry, ClientGateway *gateway,
                  const Settings *settings, QObject *parent = nullptr);
 
-    // A push from the REST API or a client (SPEC §4 fields).
-    void push(const QString &nsp, const QJsonObject &body,
+    // A push from the REST API or a client, already parsed (PushRequest).
+    void push(const QString &nsp, const PushRequest &request,
               std::function<void(const PushOutcome &)> done);
     void acknowledge(const QString &nsp, qint64 id, const QString &clientId,
                      std::function<void(std::optional<DomainError>)> done);
     void sync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
               std::function<void(std::variant<QJsonObject, DomainError>)> done);
-    void transfer(const QString &nsp, const QJsonObject &body,
+    void transfer(const QString &nsp, const TransferRequest &request,
                   std::function<void(std::optional<DomainError>)> done);
 
     // Delivery of a stored push to this node's online clients (called for
@@ -67,6 +68,8 @@ private:
     };
     using AckKey = std::pair<QString, qint64>;
     static constexpr qsizetype kMaxAckBatch = 500;
+    // Why `nsp` takes no push or transfer now (missing, or offline).
+    std::optional<DomainError> refusal(const QString &nsp) const;
     void flushAcks();
     void sendAcks(const QString &nsp, qint64 id, QList<PendingAck> batch);
 

@@ -2,6 +2,8 @@
 // domain does not depend on the application layer).
 #pragma once
 
+#include "errors.h"
+
 #include "shared/namerules.h"
 
 #include <QString>
@@ -34,49 +36,6 @@ struct Settings
     qint64 hourMs = 3600 * 1000;   // tests shorten the hour to test expiry
     QString apnsAlert = QStringLiteral("通知"); // alert text when pushData has no apsData
     int apnsPayloadSize = 4000;                 // bytes; larger APNs payloads are refused
-};
-
-// Errors of the domain; the REST layer maps them to HTTP statuses and the
-// client events to {status, msg}.
-struct DomainError
-{
-    enum Kind {
-        Invalid,
-        Unauthorized,
-        Forbidden,
-        NotFound,
-        Conflict,
-        TooLarge,
-        RateLimited,
-        Unavailable,
-        Internal
-    };
-    Kind kind = Internal;
-    QString message;
-    int status() const
-    {
-        switch (kind) {
-        case Invalid:
-            return 400;
-        case Unauthorized:
-            return 401;
-        case Forbidden:
-            return 403;
-        case NotFound:
-            return 404;
-        case Conflict:
-            return 409;
-        case TooLarge:
-            return 413;
-        case RateLimited:
-            return 429;
-        case Unavailable:
-            return 503;
-        case Internal:
-            return 500;
-        }
-        return 500;
-    }
 };
 
 } // namespace qpush::push

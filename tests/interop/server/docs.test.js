@@ -366,10 +366,13 @@ function curlTarget(command) {
 
 describe('docs/api.md coverage', () => {
   it('every route the server registers has a curl example', () => {
-    const sources = ['server/api/restapi.cpp', 'server/app/application.cpp']
+    // The REST route tables (server/api/*routes.cpp) and the application's own routes.
+    const apiDir = path.join(REPO, 'server', 'api');
+    const sources = fs.readdirSync(apiDir).filter((f) => f.endsWith('routes.cpp')).map((f) => path.join('server', 'api', f))
+      .concat(['server/app/application.cpp'])
       .map((f) => fs.readFileSync(path.join(REPO, f), 'utf8')).join('\n');
     const routes = [];
-    const re = /(?:authRoute|adminRoute)\(\s*"(GET|POST)",\s*"([^"]+)"|m_router->get\(\s*"([^"]+)"/g;
+    const re = /\{A::(?:Namespace|Admin),\s*"(GET|POST)",\s*"([^"]+)"|m_router->get\(\s*"([^"]+)"/g;
     let m;
     while ((m = re.exec(sources))) routes.push(m[3] ? { method: 'GET', path: m[3] } : { method: m[1], path: m[2] });
     assert.ok(routes.length >= 20, `only ${routes.length} routes found in the server sources`);
