@@ -2,6 +2,7 @@
 
 #include "json.h"
 #include "logging.h"
+#include "requests.h"
 
 #include <QDateTime>
 #include <QPointer>

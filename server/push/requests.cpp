@@ -1,7 +1,6 @@
 #include "requests.h"
 
 #include "apnssender.h"
-#include "json.h"
 
 #include <QJsonArray>
 
@@ -36,6 +35,145 @@ Expected<QString> requiredRoom(const QJsonObject &body, const Settings &settings
 }
 
 } // namespace
+
+// ---- field parsers of partial writes ---------------------------------------------------
+
+namespace {
+std::optional<QString> takeString(const QJsonObject &o, const char *key, QString &out)
+{
+    const auto it = o.constFind(QLatin1String(key));
+    if (it == o.constEnd())
+        return std::nullopt;
+    if (!it->isString())
+        return QStringLiteral("%1 must be a string").arg(QLatin1String(key));
+    out = it->toString();
+    return std::nullopt;
+}
+
+std::optional<QString> mergeApnsEntry(store::ApnsEntry &e, const QJsonObject &o)
+{
+    for (const auto &f : apnsStringFields())
+        if (f.writable)
+            if (auto err = takeString(o, f.json, e.*(f.member)))
+                return QStringLiteral("apns_list: ") + *err;
+    const auto exp = o.constFind(QLatin1String("apns_expiration"));
+    if (exp != o.constEnd()) {
+        if (exp->isDouble()) {
+            // Beyond qint64 the conversion is undefined (tests/fuzz/regressions/rest/).
+            const double d = exp->toDouble();
+            if (!(std::fabs(d) < 9223372036854775808.0))
+                return QStringLiteral("apns_list: apns_expiration is out of range");
+            e.apnsExpiration = qint64(d);
+        } else if (exp->isString() && !exp->toString().isEmpty())
+            e.apnsExpiration = exp->toString().toLongLong();
+        else if (!exp->isNull() && !exp->isString())
+            return QStringLiteral("apns_list: apns_expiration must be a number");
+    }
+    if (!e.apnsEnv.isEmpty() && e.apnsEnv != u"dev" && e.apnsEnv != u"production")
+        return QStringLiteral("apns_list: apns_env must be dev or production");
+    return std::nullopt;
+}
+} // namespace
+
+bool patchTooLong(const QJsonObject &fields, int maxLength)
+{
+    for (const char *name : {"device_token", "mobile", "system"})
+        if (fields.value(QLatin1String(name)).toString().size() > maxLength)
+            return true;
+    return false;
+}
+
+std::optional<QString> parseClientPatch(const QJsonObject &fields, store::ClientPatch &patch,
+                                        bool *writes, int maxLength)
+{
+    *writes = false;
+    const std::pair<const char *, std::optional<QString> store::ClientPatch::*> strings[] = {
+        {"device_token", &store::ClientPatch::deviceToken},
+        {"mobile", &store::ClientPatch::mobile},
+        {"system", &store::ClientPatch::system},
+    };
+    for (const auto &[name, member] : strings) {
+        const QJsonValue v = fields.value(QLatin1String(name));
+        if (v.isUndefined())
+            continue;
+        if (!v.isString())
+            return QStringLiteral("%1 must be a string").arg(QLatin1String(name));
+        if (v.toString().size() > maxLength)
+            return QStringLiteral("%1 is too long (max %2 characters)")
+                .arg(QLatin1String(name))
+                .arg(maxLength);
+        patch.*member = v.toString();
+        *writes = true;
+    }
+    const QJsonValue lm = fields.value(QStringLiteral("leaveMessage"));
+    if (!lm.isUndefined()) {
+        if (!lm.isBool())
+            return QStringLiteral("leaveMessage must be a boolean");
+        patch.leaveMessage = lm.toBool();
+        *writes = true;
+    }
+    return std::nullopt;
+}
+
+std::optional<QString> mergeNamespace(store::NamespaceRecord &ns, const QJsonObject &fields,
+                                      int maxApnsEntries)
+{
+    for (const auto &f : namespaceStringFields())
+        if (f.writable)
+            if (auto err = takeString(fields, f.json, ns.*(f.member)))
+                return err;
+    const auto off = fields.constFind(QLatin1String("offline"));
+    if (off != fields.constEnd()) {
+        if (off->isString() && (off->toString() == u"on" || off->toString() == u"off"))
+            ns.offline = off->toString() == u"on";
+        else if (off->isBool())
+            ns.offline = off->toBool();
+        else
+            return QStringLiteral("offline must be \"on\" or \"off\"");
+    }
+    const auto list = fields.constFind(QLatin1String("apns_list"));
+    if (list != fields.constEnd() && !list->isNull()) {
+        if (!list->isArray())
+            return QStringLiteral("apns_list must be an array");
+        const QString tooMany =
+            QStringLiteral("apns_list: at most %1 entries (apns_list_max_entries)")
+                .arg(maxApnsEntries);
+        // Checked before any entry is merged: each merge looks the name up
+        // among the stored entries.
+        if (list->toArray().size() > maxApnsEntries)
+            return tooMany;
+        for (const QJsonValue &v : list->toArray()) {
+            if (!v.isObject())
+                return QStringLiteral("apns_list entries must be objects");
+            const QJsonObject o = v.toObject();
+            const QString name = o.value(QStringLiteral("name")).toString();
+            if (name.isEmpty())
+                return QStringLiteral("apns_list entries need a name");
+            qsizetype index = -1;
+            for (qsizetype i = 0; i < ns.apnsList.size(); ++i)
+                if (ns.apnsList.at(i).name == name)
+                    index = i;
+            if (o.value(QStringLiteral("del")).toBool()) {
+                if (index >= 0)
+                    ns.apnsList.removeAt(index);
+                continue;
+            }
+            store::ApnsEntry entry;
+            if (index >= 0)
+                entry = ns.apnsList.at(index);
+            entry.name = name;
+            if (auto err = mergeApnsEntry(entry, o))
+                return err;
+            if (index >= 0)
+                ns.apnsList[index] = entry;
+            else
+                ns.apnsList.append(entry);
+        }
+        if (ns.apnsList.size() > maxApnsEntries)
+            return tooMany;
+    }
+    return std::nullopt;
+}
 
 // ---- push / transfer ----------------------------------------------------------------------
 

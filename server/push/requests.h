@@ -13,7 +13,25 @@
 #include <QJsonObject>
 #include <QStringList>
 
+#include <optional>
+
 namespace qpush::push {
+
+// The writable client fields of `info` / POST /api/auth/client (SPEC §3.2):
+// device_token, mobile, system (strings) and leaveMessage (boolean). Sets
+// `*writes` when at least one is present; an error text for a wrong type or
+// a string longer than `maxLength` characters (info_field_max_length).
+std::optional<QString> parseClientPatch(const QJsonObject &fields, store::ClientPatch &patch,
+                                        bool *writes, int maxLength);
+// True when one of those string fields is longer than `maxLength`.
+bool patchTooLong(const QJsonObject &fields, int maxLength);
+
+// Merges a partial namespace save (SPEC §10: absent fields keep their
+// values; apns_list entries merged by name, `del: true` removes one) into
+// `ns`. Returns an error text for a field of the wrong type, or for an
+// apns_list (in the save or after it) of more than `maxApnsEntries`.
+std::optional<QString> mergeNamespace(store::NamespaceRecord &ns, const QJsonObject &fields,
+                                      int maxApnsEntries);
 
 // POST /api/auth/push and the client `push` event.
 struct PushRequest

@@ -23,61 +23,6 @@ QString errorCodeName(ErrorCode code)
     return QStringLiteral("Internal");
 }
 
-QString platformName(Platform p)
-{
-    switch (p) {
-    case Platform::Ios:
-        return QStringLiteral("ios");
-    case Platform::Android:
-        return QStringLiteral("android");
-    case Platform::Web:
-        break;
-    }
-    return QStringLiteral("web");
-}
-
-std::optional<Platform> platformFromName(QStringView name)
-{
-    if (name == u"web")
-        return Platform::Web;
-    if (name == u"ios")
-        return Platform::Ios;
-    if (name == u"android")
-        return Platform::Android;
-    return std::nullopt;
-}
-
-std::optional<ClientIdParts> parseClientId(const QString &clientId)
-{
-    // <nsp>#<userid>#<platform>-<uuid>; names match key_reg, which allows '#'
-    // and '-' inside names, so split at the first '#' and at the last '#'.
-    const qsizetype first = clientId.indexOf(u'#');
-    const qsizetype last = clientId.lastIndexOf(u'#');
-    if (first <= 0 || last <= first)
-        return std::nullopt;
-    const QString tail = clientId.mid(last + 1);
-    const qsizetype dash = tail.indexOf(u'-');
-    if (dash <= 0 || dash == tail.size() - 1)
-        return std::nullopt;
-    const auto platform = platformFromName(QStringView(tail).left(dash));
-    if (!platform)
-        return std::nullopt;
-    ClientIdParts parts;
-    parts.nsp = clientId.left(first);
-    parts.userid = clientId.mid(first + 1, last - first - 1);
-    parts.platform = *platform;
-    parts.uuid = tail.mid(dash + 1);
-    if (parts.userid.isEmpty() || !parts.nsp.startsWith(u'/'))
-        return std::nullopt;
-    return parts;
-}
-
-QString makeClientId(const QString &nsp, const QString &userid, Platform platform,
-                     const QString &uuid)
-{
-    return nsp + u'#' + userid + u'#' + platformName(platform) + u'-' + uuid;
-}
-
 Store::~Store() = default;
 
 } // namespace qpush::store

@@ -2,6 +2,9 @@
 // Plain data the store exchanges with the push domain (SPEC §2-§7, §10).
 // Times are milliseconds since the Unix epoch; 0 means "never".
 
+#include "shared/clientid.h"
+#include "shared/namespacerecord.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QString>
@@ -11,59 +14,15 @@
 
 namespace qpush::store {
 
-enum class Platform { Web, Ios, Android };
-
-QString platformName(Platform p); // "web", "ios", "android"
-std::optional<Platform> platformFromName(QStringView name);
-
-/// The parts of a client id `<nsp>#<userid>#<platform>-<uuid>` (SPEC §2).
-struct ClientIdParts
-{
-    QString nsp;
-    QString userid;
-    Platform platform = Platform::Web;
-    QString uuid;
-};
-
-std::optional<ClientIdParts> parseClientId(const QString &clientId);
-QString makeClientId(const QString &nsp, const QString &userid, Platform platform,
-                     const QString &uuid);
-
-/// One `apns_list` entry of a namespace (SPEC §5), stored as given.
-struct ApnsEntry
-{
-    QString name;
-    QString apnsEnv; ///< "dev" | "production"
-    QString apnsTopic;
-    qint64 apnsExpiration = 0;
-    QString apnsDevCert;
-    QString apnsDevKey;
-    QString apnsProductionCert;
-    QString apnsProductionKey;
-    QString tokenKey;
-    QString tokenKeyId;
-    QString tokenTeamId;
-
-    friend bool operator==(const ApnsEntry &, const ApnsEntry &) = default;
-};
-
-/// A namespace (SPEC §5). The store keeps the whole record; merging a partial
-/// save into it is the domain's job.
-struct NamespaceRecord
-{
-    QString key; ///< with its leading slash: "/demo"
-    QString name;
-    QString authPasswd;
-    QString connectCallback;
-    QString disconnectCallback;
-    QString callbackAuth;
-    bool offline = false; ///< SPEC's `offline: "on"`
-    qint64 updateDate = 0;
-    QString clientIp;
-    QList<ApnsEntry> apnsList;
-
-    friend bool operator==(const NamespaceRecord &, const NamespaceRecord &) = default;
-};
+// The domain vocabulary (shared/): platforms, client ids, namespaces.
+using qpush::ApnsEntry;
+using qpush::ClientIdParts;
+using qpush::makeClientId;
+using qpush::NamespaceRecord;
+using qpush::parseClientId;
+using qpush::Platform;
+using qpush::platformFromName;
+using qpush::platformName;
 
 /// Stored info of one client (SPEC §3.2 `info`).
 struct ClientInfo

@@ -12,6 +12,7 @@
 #include "api/basicauth.h"
 #include "net/httpmessage.h"
 #include "push/json.h"
+#include "push/requests.h"
 #include "push/settings.h"
 #include "shared/namerules.h"
 #include "store/types.h"
@@ -66,6 +67,15 @@ void body(const NameRules &rules, QByteArrayView bytes)
         for (const store::ApnsEntry &e : std::as_const(ns.apnsList))
             FUZZ_CHECK(!e.name.isEmpty());
     }
+
+    // The typed requests of the REST bodies (push/requests.h): pure on any input.
+    if (const auto pushRequest = push::PushRequest::parse(fields, settings))
+        FUZZ_CHECK(!pushRequest->room.isEmpty() && pushRequest->expireHours >= 1);
+    if (const auto transfer = push::TransferRequest::parse(fields, settings))
+        FUZZ_CHECK(!transfer->sourceRooms.isEmpty());
+    (void)push::ClientRequest::parse(fields, QStringLiteral("/demo"), settings);
+    (void)push::NamespaceSaveRequest::parseAdmin(fields, settings);
+    (void)push::RoomApnsRequest::parse(fields, settings);
 
     for (const char *key : {"room", "id", "clientId", "except", "userid", "uuid", "key"}) {
         const QJsonValue v = fields.value(QLatin1StringView(key));

@@ -1,6 +1,7 @@
 // The REST field parsers of the domain (push/json.h): partial namespace saves
 // and client patches; rows for the inputs in tests/fuzz/regressions/rest/.
 #include "push/json.h"
+#include "push/requests.h"
 
 #include <QJsonDocument>
 #include <QTest>
