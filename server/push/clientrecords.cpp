@@ -18,6 +18,13 @@ void ClientRecords::get(const QString &clientId, Callback<store::ClientInfo> don
     m_store->getClient(clientId, relay(std::move(done)));
 }
 
+void ClientRecords::update(const QString &clientId, store::ClientPatch patch,
+                           Callback<store::ClientInfo> done)
+{
+    patch.updateDate = nowMs();
+    m_store->updateClient(clientId, patch, relay(std::move(done)));
+}
+
 void ClientRecords::updateExisting(const QString &clientId, store::ClientPatch patch,
                                    Callback<store::ClientInfo> done)
 {

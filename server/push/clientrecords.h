@@ -20,6 +20,10 @@ public:
     }
 
     void get(const QString &clientId, Callback<store::ClientInfo> done);
+    // Writes `patch` stamped with update_date (a connected client's own
+    // record: written even if it was removed meanwhile).
+    void update(const QString &clientId, store::ClientPatch patch,
+                Callback<store::ClientInfo> done);
     // Writes `patch` (stamped with update_date) when the client exists;
     // NotFound otherwise. Answers the record after the write.
     void updateExisting(const QString &clientId, store::ClientPatch patch,

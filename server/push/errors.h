@@ -1,7 +1,7 @@
 // Errors of the domain as values: a kind and a sentence for the caller.
 // The domain never picks a status number; each edge maps the kind once: the
 // REST layer to an HTTP status (api/errors.cpp), the client events to a
-// {status, msg} reply.
+// {status, msg} reply (clientreply.cpp).
 #pragma once
 
 #include <QString>
@@ -35,10 +35,6 @@ struct DomainError
     static DomainError conflict(QString m) { return {Conflict, std::move(m)}; }
     static DomainError tooLarge(QString m) { return {TooLarge, std::move(m)}; }
     static DomainError rateLimited(QString m) { return {RateLimited, std::move(m)}; }
-
-    // The client event reply's status (SPEC §3). Transitional: the client
-    // edge's own table (clientreply.*) replaces it.
-    int status() const;
 
     friend bool operator==(const DomainError &, const DomainError &) = default;
 };

@@ -73,7 +73,7 @@ std::optional<DomainError> NamespaceAdmin::clearRealtimeData(const QString &key)
 {
     if (auto err = requireOffline(key))
         return err;
-    m_gateway->disconnectNamespace(key);
+    m_live->disconnectNamespace(key);
     return std::nullopt;
 }
 

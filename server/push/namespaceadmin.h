@@ -5,7 +5,7 @@
 #pragma once
 
 #include "clientrecords.h"
-#include "gateway.h"
+#include "liveclients.h"
 #include "namespaceregistry.h"
 #include "requests.h"
 
@@ -35,8 +35,8 @@ struct NamespacePage
 class NamespaceAdmin
 {
 public:
-    NamespaceAdmin(NamespaceRegistry *registry, ClientGateway *gateway, ClientRecords *clients)
-        : m_registry(registry), m_gateway(gateway), m_clients(clients)
+    NamespaceAdmin(NamespaceRegistry *registry, LiveClients *live, ClientRecords *clients)
+        : m_registry(registry), m_live(live), m_clients(clients)
     {
     }
 
@@ -57,7 +57,7 @@ private:
     std::optional<DomainError> requireOffline(const QString &key) const;
 
     NamespaceRegistry *m_registry;
-    ClientGateway *m_gateway;
+    LiveClients *m_live;
     ClientRecords *m_clients;
 };
 

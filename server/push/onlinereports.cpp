@@ -25,7 +25,7 @@ void OnlineReports::report(const OnlineQuery &query, Callback<QJsonValue> done)
 
 void OnlineReports::namespaceReport(const QString &nsp, bool detail, Callback<QJsonValue> done)
 {
-    QJsonObject o = m_gateway->namespaceOnline(nsp, detail);
+    QJsonObject o = m_live->namespaceOnline(nsp, detail);
     m_store->countClients(nsp, [o, done](store::Result<qint64> r) mutable {
         if (!r)
             return done(fromStoreError(r.error()));
@@ -43,7 +43,7 @@ void OnlineReports::roomReport(const QString &nsp, const QStringList &rooms,
                 return done(fromStoreError(r.error()));
             QJsonArray list;
             for (qsizetype i = 0; i < rooms.size(); ++i) {
-                const OnlineCounts live = m_gateway->roomOnline(nsp, rooms.at(i));
+                const OnlineCounts live = m_live->roomOnline(nsp, rooms.at(i));
                 const store::RoomCounts total =
                     i < r.value().size() ? r.value().at(i) : store::RoomCounts{};
                 list.append(QJsonObject{
@@ -70,7 +70,7 @@ void OnlineReports::summary(Callback<QJsonValue> done)
                      {QStringLiteral("clientCount"), 0},
                      {QStringLiteral("totalClientCount"), 0}};
     for (const QString &key : std::as_const(keys)) {
-        const QJsonObject live = m_gateway->namespaceOnline(key, false);
+        const QJsonObject live = m_live->namespaceOnline(key, false);
         for (auto it = live.begin(); it != live.end(); ++it)
             sums.insert(it.key(), sums.value(it.key()).toDouble() + it.value().toDouble());
     }
@@ -92,7 +92,7 @@ void OnlineReports::addCounts(QJsonArray items, std::function<void(QJsonArray)> 
     totals(keys, [this, items, keys, done](const QList<qint64> &counts) mutable {
         for (qsizetype i = 0; i < items.size(); ++i) {
             QJsonObject item = items.at(i).toObject();
-            const QJsonObject live = m_gateway->namespaceOnline(keys.at(i), false);
+            const QJsonObject live = m_live->namespaceOnline(keys.at(i), false);
             for (auto it = live.begin(); it != live.end(); ++it)
                 item.insert(it.key(), it.value());
             item.insert(QStringLiteral("totalClientCount"), double(counts.at(i)));

@@ -3,7 +3,7 @@
 // keeps, per namespace, per room, or summed over every namespace.
 #pragma once
 
-#include "gateway.h"
+#include "liveclients.h"
 #include "namespaceregistry.h"
 #include "requests.h"
 #include "settings.h"
@@ -25,9 +25,9 @@ struct OnlineQuery
 class OnlineReports
 {
 public:
-    OnlineReports(store::Store *store, NamespaceRegistry *registry, ClientGateway *gateway,
+    OnlineReports(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
                   const Settings *settings)
-        : m_store(store), m_registry(registry), m_gateway(gateway), m_settings(settings)
+        : m_store(store), m_registry(registry), m_live(live), m_settings(settings)
     {
     }
 
@@ -48,7 +48,7 @@ private:
 
     store::Store *m_store;
     NamespaceRegistry *m_registry;
-    ClientGateway *m_gateway;
+    LiveClients *m_live;
     const Settings *m_settings;
 };
 

@@ -358,13 +358,9 @@ Expected<NamespaceSaveRequest> NamespaceSaveRequest::parseAdmin(QJsonObject body
 
 // ---- rooms ------------------------------------------------------------------------------
 
-Expected<RoomApnsRequest> RoomApnsRequest::parse(const QJsonObject &body, const Settings &settings)
+Expected<ApnsEdit> ApnsEdit::parse(const QJsonObject &body, const Settings &settings, int maxRooms)
 {
-    RoomApnsRequest r;
-    auto room = requiredRoom(body, settings);
-    if (!room)
-        return room.error();
-    r.room = std::move(room).value();
+    ApnsEdit r;
     for (const auto &[name, list] : {std::pair{"add", &r.add}, std::pair{"remove", &r.remove}}) {
         const QJsonValue v = body.value(QLatin1String(name));
         if (absent(v))
@@ -373,6 +369,11 @@ Expected<RoomApnsRequest> RoomApnsRequest::parse(const QJsonObject &body, const 
             return DomainError::invalid(
                 QStringLiteral("%1 must be a room or an array of rooms").arg(QLatin1String(name)));
         const QJsonArray array = v.isString() ? QJsonArray{v} : v.toArray();
+        if (maxRooms > 0 && array.size() > maxRooms)
+            return DomainError::tooLarge(QStringLiteral("at most %1 rooms per %2 list")
+                                             .arg(maxRooms)
+                                             .arg(QLatin1String(name)));
+        list->reserve(array.size());
         for (const QJsonValue &item : array) {
             if (!item.isString())
                 return DomainError::invalid(
@@ -383,6 +384,17 @@ Expected<RoomApnsRequest> RoomApnsRequest::parse(const QJsonObject &body, const 
         }
     }
     return r;
+}
+
+Expected<RoomApnsRequest> RoomApnsRequest::parse(const QJsonObject &body, const Settings &settings)
+{
+    auto room = requiredRoom(body, settings);
+    if (!room)
+        return room.error();
+    auto edit = ApnsEdit::parse(body, settings, 0);
+    if (!edit)
+        return edit.error();
+    return RoomApnsRequest{std::move(room).value(), std::move(edit).value()};
 }
 
 Expected<RoomLeaveMessageRequest> RoomLeaveMessageRequest::parse(const QJsonObject &body,

@@ -95,12 +95,24 @@ struct NamespaceSaveRequest
     static Expected<NamespaceSaveRequest> parseAdmin(QJsonObject body, const Settings &settings);
 };
 
-// POST /api/auth/room-apns: `add` / `remove` are a room or an array of rooms.
+// A do-not-disturb edit (SPEC §3.2 `apns`, §4 room-apns): `add` and
+// `remove`, each absent, a room, or an array of rooms (names checked).
+// `maxRooms` > 0 caps each list (TooLarge, before any name is read).
+struct ApnsEdit
+{
+    QStringList add;
+    QStringList remove;
+
+    bool isEmpty() const { return add.isEmpty() && remove.isEmpty(); }
+    static Expected<ApnsEdit> parse(const QJsonObject &body, const Settings &settings,
+                                    int maxRooms);
+};
+
+// POST /api/auth/room-apns: the edit for every member of `room`.
 struct RoomApnsRequest
 {
     QString room;
-    QStringList add;
-    QStringList remove;
+    ApnsEdit edit;
 
     static Expected<RoomApnsRequest> parse(const QJsonObject &body, const Settings &settings);
 };

@@ -7,7 +7,8 @@ namespace qpush::push {
 void RoomSettings::editApns(const QString &nsp, const RoomApnsRequest &request,
                             Callback<qint64> done)
 {
-    m_store->editRoomApns(nsp, request.room, request.add, request.remove, relay(std::move(done)));
+    m_store->editRoomApns(nsp, request.room, request.edit.add, request.edit.remove,
+                          relay(std::move(done)));
 }
 
 void RoomSettings::setLeaveMessage(const QString &nsp, const RoomLeaveMessageRequest &request,

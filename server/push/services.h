@@ -14,10 +14,10 @@ namespace qpush::push {
 
 struct Services
 {
-    Services(store::Store *store, NamespaceRegistry *registry, ClientGateway *gateway,
+    Services(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
              const Settings *settings)
         : reports(store, settings), clients(store, settings), rooms(store),
-          online(store, registry, gateway, settings), namespaces(registry, gateway, &clients)
+          online(store, registry, live, settings), namespaces(registry, live, &clients)
     {
     }
     Services(const Services &) = delete;

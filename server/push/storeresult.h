@@ -3,13 +3,11 @@
 #pragma once
 
 #include "errors.h"
+#include "storeerror.h"
 
 #include "store/result.h"
 
 namespace qpush::push {
-
-// Defined with the client gateway.
-DomainError fromStoreError(const store::Error &error);
 
 template <class T> Expected<T> fromStore(store::Result<T> result)
 {

@@ -48,6 +48,7 @@ private Q_SLOTS:
     void namespaceSave();
     void roomApns_data();
     void roomApns();
+    void apnsEditLimit();
     void page_data();
     void page();
     void report_data();
@@ -330,12 +331,34 @@ void TestRequests::roomApns()
     QCOMPARE(r.ok(), kind == kOk);
     if (kind == kOk) {
         QCOMPARE(r->room, QStringLiteral("r"));
-        QCOMPARE(r->add, add);
-        QCOMPARE(r->remove, remove);
+        QCOMPARE(r->edit.add, add);
+        QCOMPARE(r->edit.remove, remove);
         return;
     }
     QCOMPARE(int(r.error().kind), kind);
     QCOMPARE(r.error().message, message);
+}
+
+void TestRequests::apnsEditLimit()
+{
+    // The client `apns` event caps each list (max_rooms_per_message) before
+    // reading any name; REST room-apns (maxRooms 0) does not.
+    const QJsonObject three = json(R"({"add":["a","b","c"],"remove":"d"})");
+    const auto capped = push::ApnsEdit::parse(three, settings(), 2);
+    QVERIFY(!capped);
+    QCOMPARE(capped.error(),
+             push::DomainError::tooLarge(QStringLiteral("at most 2 rooms per add list")));
+    const auto badName =
+        push::ApnsEdit::parse(json(R"({"add":["a","b","c","bad name"]})"), settings(), 3);
+    QCOMPARE(badName.error().kind, DomainError::TooLarge);
+    const auto open = push::ApnsEdit::parse(three, settings(), 0);
+    QVERIFY(open.ok());
+    QCOMPARE(open->add.size(), 3);
+    QCOMPARE(open->remove, QStringList{QStringLiteral("d")});
+    QVERIFY(!open->isEmpty());
+    const auto none = push::ApnsEdit::parse(json(R"({"add":null})"), settings(), 2);
+    QVERIFY(none.ok());
+    QVERIFY(none->isEmpty());
 }
 
 void TestRequests::page_data()
