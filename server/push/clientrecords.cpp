@@ -2,16 +2,7 @@
 
 #include "storeresult.h"
 
-#include <QDateTime>
-
 namespace qpush::push {
-
-namespace {
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-} // namespace
 
 void ClientRecords::get(const QString &clientId, Callback<store::ClientInfo> done)
 {
@@ -21,14 +12,14 @@ void ClientRecords::get(const QString &clientId, Callback<store::ClientInfo> don
 void ClientRecords::update(const QString &clientId, store::ClientPatch patch,
                            Callback<store::ClientInfo> done)
 {
-    patch.updateDate = nowMs();
+    patch.updateDate = m_settings->clock->nowMs();
     m_store->updateClient(clientId, patch, relay(std::move(done)));
 }
 
 void ClientRecords::updateExisting(const QString &clientId, store::ClientPatch patch,
                                    Callback<store::ClientInfo> done)
 {
-    patch.updateDate = nowMs();
+    patch.updateDate = m_settings->clock->nowMs();
     // The store's update creates missing records (a connect does): look first.
     m_store->getClient(clientId, [this, clientId, patch, done](store::Result<store::ClientInfo> r) {
         if (!r)
@@ -46,7 +37,8 @@ void ClientRecords::apply(const ClientRequest &request, Callback<store::ClientIn
 
 void ClientRecords::removeLegacy(const QString &nsp, Callback<QStringList> done)
 {
-    const qint64 before = nowMs() - m_settings->clientLegacyExpireHours * m_settings->hourMs;
+    const qint64 before =
+        m_settings->clock->nowMs() - m_settings->clientLegacyExpireHours * m_settings->hourMs;
     m_store->removeLegacyClients(nsp, before, relay(std::move(done)));
 }
 

@@ -6,7 +6,6 @@
 #include "logging.h"
 #include "storeerror.h"
 
-#include <QDateTime>
 #include <QJsonDocument>
 #include <QPointer>
 
@@ -41,7 +40,7 @@ void PushPipeline::push(const QString &nsp, const PushRequest &request,
     record.nsp = nsp;
     record.room = request.room;
     record.pushData = QJsonDocument(request.pushData).toJson(QJsonDocument::Compact);
-    record.sendDate = QDateTime::currentMSecsSinceEpoch();
+    record.sendDate = m_settings->clock->nowMs();
     record.leaveMessage = request.leaveMessage;
     record.apnsName = request.apnsName;
     record.extra = request.extra;

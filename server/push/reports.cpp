@@ -2,8 +2,6 @@
 
 #include "storeresult.h"
 
-#include <QDateTime>
-
 namespace qpush::push {
 
 void Reports::get(const QString &nsp, const ReportRequest &request,
@@ -30,7 +28,7 @@ void Reports::list(const QString &nsp, const PageRequest &page,
 
 void Reports::messageStats(const QString &nsp, Callback<store::MessageStats> done)
 {
-    m_store->messageStats(nsp, QDateTime::currentMSecsSinceEpoch(), relay(std::move(done)));
+    m_store->messageStats(nsp, m_settings->clock->nowMs(), relay(std::move(done)));
 }
 
 } // namespace qpush::push
