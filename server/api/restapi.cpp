@@ -180,6 +180,8 @@ void RestApi::failed(const Context &ctx)
     const QString address = clientIp(ctx);
     if (!m_throttle.recordFailure(address, nowMs()))
         return;
+    if (auto *m = m_settings->metrics)
+        m->limitsTripped.inc("auth_failure_limit");
     qint64 suppressed = 0;
     if (m_limitLog.allow("auth_failure_limit", nowMs(), &suppressed))
         qCWarning(lcApi).noquote()

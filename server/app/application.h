@@ -46,6 +46,11 @@ class ApnsSender;
 namespace cluster {
 class ClusterBus;
 }
+namespace metrics {
+class Registry;
+struct ServerMetrics;
+class LoopLagProbe;
+} // namespace metrics
 
 class Application : public QObject
 {
@@ -77,10 +82,17 @@ Q_SIGNALS:
 
 private:
     bool listen(QString *error);
+    void openStore(std::function<void(const QString &error)> done);
     QByteArray metricsText() const;
+
+    void registerCollectors();
 
     Config m_config;
     QString m_adminPassword;
+    // First: every layer holds a pointer to the instruments until it goes.
+    std::unique_ptr<metrics::Registry> m_metricsRegistry;
+    std::unique_ptr<metrics::ServerMetrics> m_metrics;
+    std::unique_ptr<metrics::LoopLagProbe> m_loopLag;
     std::unique_ptr<push::Settings> m_settings;
     std::unique_ptr<net::DeadlineQueue> m_deadlines;
     std::unique_ptr<store::Store> m_store;
@@ -100,7 +112,7 @@ private:
     std::unique_ptr<api::RestApi> m_restApi;
     std::unique_ptr<cluster::ClusterBus> m_bus; // Redis store only: several nodes
     bool m_shuttingDown = false;
-    bool m_listening = false;      // start() succeeded
+    bool m_listening = false;      // start() succeeded (store open, namespaces loaded)
     bool m_storeAvailable = false; // opened, and no availabilityChanged(false) since
 };
 

@@ -185,6 +185,8 @@ bool ClientGateway::admitEvent(sio::Socket *socket, ConnectedClient &cc, bool is
 
 void ClientGateway::tooMany(const char *limit, const QString &what)
 {
+    if (auto *m = m_settings->metrics)
+        m->limitsTripped.inc(QByteArray(limit).replace(" (disconnect)", ""));
     qint64 suppressed = 0;
     if (m_limitLog.allow(limit, nowMs(), &suppressed))
         qCWarning(lcPush).noquote()
@@ -334,6 +336,12 @@ void ClientGateway::onConnected(sio::Socket *socket)
     ConnectedClient *cc = clientOf(socket);
     if (!cc)
         return socket->disconnect();
+    if (auto *m = m_settings->metrics)
+        m->clientConnects.inc();
+    qCInfo(lcConnections).noquote().nospace()
+        << "connect client=" << cc->clientId << " ns=" << cc->nsp
+        << " ip=" << socket->handshake().address.toString()
+        << " sio=" << (socket->protocol() == sio::Protocol::V4 ? "4" : "5");
     // A second connection with the same client id replaces the first.
     sio::Socket *previous = m_online.value(cc->clientId);
     m_online.insert(cc->clientId, socket);
@@ -357,16 +365,18 @@ void ClientGateway::onConnected(sio::Socket *socket)
         QPointer<sio::Socket> guard(socket);
         // At most sync_max_bytes of pushData: the rest stays listed until
         // acked and comes at the next connect.
-        m_store->offlineMessages(cc->clientId, m_settings->syncMaxBytes,
-                                 [guard](store::Result<QList<store::PushMessage>> r) {
-                                     if (!guard || !r || r.value().isEmpty())
-                                         return;
-                                     QJsonArray list;
-                                     for (const store::PushMessage &m : r.value())
-                                         list.append(messageToJson(m));
-                                     guard->emit(QStringLiteral("offlineMessage"),
-                                                 {QJsonValue(list)});
-                                 });
+        m_store->offlineMessages(
+            cc->clientId, m_settings->syncMaxBytes,
+            [guard, m = m_settings->metrics](store::Result<QList<store::PushMessage>> r) {
+                if (!guard || !r || r.value().isEmpty())
+                    return;
+                QJsonArray list;
+                for (const store::PushMessage &message : r.value())
+                    list.append(messageToJson(message));
+                if (m)
+                    m->offlineDelivered.inc(quint64(list.size()));
+                guard->emit(QStringLiteral("offlineMessage"), {QJsonValue(list)});
+            });
     }
 }
 
@@ -375,6 +385,10 @@ void ClientGateway::onDisconnected(sio::Socket *socket, const QString &reason)
     ConnectedClient *cc = clientOf(socket);
     if (!cc)
         return;
+    if (auto *m = m_settings->metrics)
+        m->clientDisconnects.inc();
+    qCInfo(lcConnections).noquote().nospace() << "disconnect client=" << cc->clientId
+                                              << " ns=" << cc->nsp << " reason=\"" << reason << '"';
     if (m_online.value(cc->clientId) == socket)
         m_online.remove(cc->clientId);
     broadcastActivity(socket, QStringLiteral("peopleLeave"), socket->rooms(), true);
@@ -696,9 +710,12 @@ void ClientGateway::onPush(sio::Socket *socket, sio::Payload &payload, sio::Ack 
         return ack({statusReply(400, QStringLiteral("push takes an object"))});
     const qint64 now = nowMs();
     if (cc->lastClientPush &&
-        now - cc->lastClientPush < m_settings->clientPushIntervalSeconds * 1000LL)
+        now - cc->lastClientPush < m_settings->clientPushIntervalSeconds * 1000LL) {
+        if (auto *m = m_settings->metrics)
+            m->pushesRefused.inc("rate_limited");
         return ack({statusReply(429, QStringLiteral("at most one push per %1 s")
                                          .arg(m_settings->clientPushIntervalSeconds))});
+    }
     QJsonObject body = arg.toObject();
     if (!body.contains(QStringLiteral("except")))
         body.insert(QStringLiteral("except"), cc->clientId);

@@ -124,6 +124,8 @@ void OfflineWorker::runOffline(const store::Job &job, std::function<void()> fini
                 };
                 if (android.isEmpty())
                     return afterAndroid(store::Done{});
+                if (auto *m = self->m_settings->metrics)
+                    m->offlineStored.inc(quint64(android.size()));
                 self->m_store->addOfflineEntries(job.nsp, id, android,
                                                  self->m_settings->androidUnreadMessageListMaxLimit,
                                                  afterAndroid);

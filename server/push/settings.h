@@ -2,6 +2,7 @@
 // domain does not depend on the application layer).
 #pragma once
 
+#include "metrics/servermetrics.h"
 #include "shared/namerules.h"
 
 #include <QString>
@@ -10,6 +11,7 @@ namespace qpush::push {
 
 struct Settings
 {
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
     NameRules names;
     bool roomActivityBroadcast = true;
     int workerMessageTimeoutMs = 5000;

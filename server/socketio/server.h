@@ -4,6 +4,7 @@
 // encode a packet once and write the same bytes to every recipient.
 #pragma once
 
+#include "metrics/servermetrics.h"
 #include "packet.h"
 #include "socket.h"
 #include "socketset.h"
@@ -23,6 +24,7 @@ class Namespace;
 
 struct ServerOptions
 {
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
     // An Engine.IO session must join a namespace within this (socket.io's
     // connectTimeout is 45 s; qpush's clients connect at once, and a
     // handshake flood should not keep sessions alive for long).

@@ -442,6 +442,8 @@ void Client::onPacket(Packet &packet)
         for (const auto &p : m_pendingConnects)
             held += p.second.size(); // a few namespaces at most
         if (held >= o.maxEarlyPackets || m_earlyBytes + m_packetBytes > o.maxEarlyBytes) {
+            if (o.metrics)
+                o.metrics->limitsTripped.inc("max_early_packets");
             static net::LogThrottle throttle;
             qint64 suppressed = 0;
             if (throttle.allow(&suppressed))

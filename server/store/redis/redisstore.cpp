@@ -24,6 +24,7 @@ RedisStore::RedisStore(RedisOptions options, QObject *parent)
     o.reconnectMaxMs = m_options.reconnectMaxMs;
     o.commandTimeoutMs = m_options.commandTimeoutMs;
     o.scripts = m_scripts.all();
+    o.metrics = m_options.metrics;
     m_client = new RedisClient(o, this);
     connect(m_client, &RedisClient::availabilityChanged, this, &Store::availabilityChanged);
     m_sweepTimer = new QTimer(this);

@@ -15,6 +15,7 @@ namespace qpush::store {
 
 struct RedisOptions
 {
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
     QStringList addresses = {QStringLiteral("127.0.0.1:6379")};
     bool cluster = false; ///< `redis_address` given as an array
     QString password;
