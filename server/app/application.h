@@ -4,6 +4,7 @@
 #pragma once
 
 #include "app/config.h"
+#include "store/store.h"
 
 #include <QObject>
 
@@ -11,6 +12,8 @@
 #include <memory>
 
 namespace qpush {
+
+class Clock;
 
 namespace net {
 class DeadlineQueue;
@@ -26,9 +29,6 @@ namespace api {
 class Router;
 class RestApi;
 } // namespace api
-namespace store {
-class Store;
-}
 namespace callbacks {
 class Webhooks;
 }
@@ -39,6 +39,8 @@ namespace push {
 struct Settings;
 class NamespaceRegistry;
 class ClientGateway;
+class LiveClients;
+class ActivityBroadcaster;
 class PushPipeline;
 class OfflineWorker;
 class ApnsSender;
@@ -52,11 +54,20 @@ struct ServerMetrics;
 class LoopLagProbe;
 } // namespace metrics
 
+/// Collaborators the composition root otherwise builds itself. Production
+/// passes none; in-process tests pass an in-memory store and a fake clock.
+struct Collaborators
+{
+    std::unique_ptr<store::Store> store; ///< null: SQLite or Redis, as the config says
+    const Clock *clock = nullptr;        ///< null: the system clock; must outlive the app
+};
+
 class Application : public QObject
 {
     Q_OBJECT
 public:
-    Application(Config config, QString adminPassword, QObject *parent = nullptr);
+    Application(Config config, QString adminPassword, Collaborators collaborators = {},
+                QObject *parent = nullptr);
     ~Application() override;
 
     // Opens the store, loads the namespaces and listens on the configured
@@ -102,8 +113,10 @@ private:
     std::unique_ptr<sio::Server> m_io;
     std::unique_ptr<callbacks::Webhooks> m_webhooks;
     std::unique_ptr<push::NamespaceRegistry> m_registry;
-    std::unique_ptr<push::ClientGateway> m_gateway;
+    std::unique_ptr<push::LiveClients> m_live;
+    std::unique_ptr<push::ActivityBroadcaster> m_activity;
     std::unique_ptr<push::PushPipeline> m_pipeline;
+    std::unique_ptr<push::ClientGateway> m_gateway;
     std::unique_ptr<apns::Sender> m_apnsSender;
     QString m_apnsError; // a bad apns_* key: start() refuses
     std::unique_ptr<push::ApnsSender> m_apns;

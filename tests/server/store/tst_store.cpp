@@ -1,16 +1,21 @@
 // The store contract: one suite, run unchanged against every backend
-// (initTestCase_data rows "sqlite", "redis", "cluster").
+// (initTestCase_data rows "sqlite", "redis", "cluster", and "memory": the
+// in-memory test store of tests/support that the in-process suites use).
 
 #include "storetestutil.h"
 
+#include "shared/clock.h"
 #include "store/codec.h"
 #include "store/redis/redisstore.h"
 #include "store/sqlite/sqlitestore.h"
+#include "support/fakeclock.h"
+#include "support/memorystore.h"
 #include "support/redisfixture.h"
 
 #include <QDateTime>
 #include <QFile>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -33,6 +38,19 @@ constexpr qint64 kAllBytes = std::numeric_limits<qint64>::max();
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
+}
+
+// One receipt through the batch call (the store has no single-ack call).
+void recordAck(Store *s, const QString &nsp, qint64 id, const QString &clientId,
+               Callback<AckOutcome> done)
+{
+    s->recordAcks(nsp, id, {clientId}, [done = std::move(done)](Result<QList<AckOutcome>> r) {
+        if (!r)
+            return done(r.error());
+        if (r->size() != 1)
+            return done(Error{ErrorCode::Internal, QStringLiteral("one ack, several outcomes")});
+        done(r->constFirst());
+    });
 }
 
 PushRecord makePush(const QString &nsp, const QString &room, qint64 ttlMs = 3600000)
@@ -64,6 +82,10 @@ private:
     QString m_tag; // names this test's sqlite file / redis prefix
     std::unique_ptr<qpush::test::RedisServer> m_redis;
     std::unique_ptr<qpush::test::RedisCluster> m_cluster;
+    // The memory row: one data set per tag, so that two stores of one tag
+    // share it like two connections to one database.
+    qpush::SystemClock m_clock;
+    std::map<QString, std::shared_ptr<qpush::test::MemoryStoreData>> m_memory;
 
 private Q_SLOTS:
     void initTestCase_data();
@@ -98,6 +120,7 @@ private Q_SLOTS:
     void redisHung();
     void redisAuthAndSelect();
     void clusterSlotMigration();
+    void memoryFakeClockAndOutage();
 };
 
 QString TstStore::backend() const
@@ -112,6 +135,7 @@ void TstStore::initTestCase_data()
     QTest::newRow("sqlite") << QStringLiteral("sqlite");
     QTest::newRow("redis") << QStringLiteral("redis");
     QTest::newRow("cluster") << QStringLiteral("cluster");
+    QTest::newRow("memory") << QStringLiteral("memory");
 }
 
 void TstStore::initTestCase()
@@ -145,6 +169,12 @@ std::unique_ptr<Store> TstStore::makeStore(const QString &tag)
 {
     QFETCH_GLOBAL(QString, backend);
     const QString name = tag.isEmpty() ? m_tag : tag;
+    if (backend == u"memory") {
+        auto &data = m_memory[name];
+        if (!data)
+            data = qpush::test::MemoryStore::makeData();
+        return std::make_unique<qpush::test::MemoryStore>(&m_clock, data);
+    }
     if (backend == u"sqlite") {
         SqliteOptions o;
         o.path = m_tmp.path() + QStringLiteral("/") + name + QStringLiteral(".db");
@@ -591,10 +621,10 @@ void TstStore::reportPagingAndNamespaces()
     // Another namespace's report is not found from this one.
     STORE_ERR(CALL(PushReport, s->getReport(nsp, foreign->id, false, cb)), ErrorCode::NotFound);
     STORE_OK(CALL(PushReport, s->getReport(nsp2, foreign->id, false, cb)));
-    STORE_ERR(CALL(AckOutcome, s->recordAck(nsp, foreign->id,
-                                            makeClientId(nsp, QStringLiteral("u"), Platform::Web,
-                                                         QStringLiteral("w")),
-                                            cb)),
+    STORE_ERR(CALL(AckOutcome, recordAck(s.get(), nsp, foreign->id,
+                                         makeClientId(nsp, QStringLiteral("u"), Platform::Web,
+                                                      QStringLiteral("w")),
+                                         cb)),
               ErrorCode::NotFound);
 }
 
@@ -624,23 +654,24 @@ void TstStore::acks()
     const qint64 id = pushed->id;
 
     for (const QString &c : {ios, android, web1, web2, ios, web1}) {
-        auto r = CALL(AckOutcome, s->recordAck(nsp, id, c, cb));
+        auto r = CALL(AckOutcome, recordAck(s.get(), nsp, id, c, cb));
         STORE_OK(r);
         QVERIFY(r->target);
     }
-    auto again = CALL(AckOutcome, s->recordAck(nsp, id, android, cb));
+    auto again = CALL(AckOutcome, recordAck(s.get(), nsp, id, android, cb));
     STORE_OK(again);
     QCOMPARE(again->counted, false);
     QCOMPARE(again->target, true);
     // Not targets: the push's `except` client and a client outside the room.
     for (const QString &c : {excepted, outsider}) {
-        auto r = CALL(AckOutcome, s->recordAck(nsp, id, c, cb));
+        auto r = CALL(AckOutcome, recordAck(s.get(), nsp, id, c, cb));
         STORE_OK(r);
         QCOMPARE(r->counted, false);
         QCOMPARE(r->target, false);
     }
-    STORE_ERR(CALL(AckOutcome, s->recordAck(nsp, id + 1000, android, cb)), ErrorCode::NotFound);
-    STORE_ERR(CALL(AckOutcome, s->recordAck(nsp, id, QStringLiteral("nonsense"), cb)),
+    STORE_ERR(CALL(AckOutcome, recordAck(s.get(), nsp, id + 1000, android, cb)),
+              ErrorCode::NotFound);
+    STORE_ERR(CALL(AckOutcome, recordAck(s.get(), nsp, id, QStringLiteral("nonsense"), cb)),
               ErrorCode::Invalid);
 
     auto r = CALL(PushReport, s->getReport(nsp, id, false, cb));
@@ -689,7 +720,7 @@ void TstStore::batchAcks()
     STORE_OK(CALL(Done, s->addOfflineEntries(nsp, other->id, {android1, outsider}, 10, cb)));
 
     // Already acked before the batch.
-    auto single = CALL(AckOutcome, s->recordAck(nsp, id, web2, cb));
+    auto single = CALL(AckOutcome, recordAck(s.get(), nsp, id, web2, cb));
     STORE_OK(single);
     QVERIFY(single->counted);
 
@@ -751,8 +782,8 @@ void TstStore::batchAcks()
     rep = CALL(PushReport, s->getReport(nsp, id, false, cb));
     STORE_OK(rep);
     QCOMPARE(rep->ackCount, 6);
-    // recordAck sees the batch's receipts.
-    auto late = CALL(AckOutcome, s->recordAck(nsp, id, android2, cb));
+    // A later receipt sees the batch's receipts.
+    auto late = CALL(AckOutcome, recordAck(s.get(), nsp, id, android2, cb));
     STORE_OK(late);
     QCOMPARE(late->counted, false);
     QCOMPARE(late->target, true);
@@ -903,7 +934,7 @@ void TstStore::offlineLists()
     QCOMPARE(l2->size(), 1);
 
     // An ack removes the entry, nothing else does.
-    STORE_OK(CALL(AckOutcome, s->recordAck(nsp, ids[3], a1, cb)));
+    STORE_OK(CALL(AckOutcome, recordAck(s.get(), nsp, ids[3], a1, cb)));
     list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
     QCOMPARE(list->size(), 2);
@@ -956,7 +987,7 @@ void TstStore::pendingRecipients()
     p.exceptClient = a4;
     auto pushed = CALL(PushSaved, s->savePush(p, cb));
     STORE_OK(pushed);
-    STORE_OK(CALL(AckOutcome, s->recordAck(nsp, pushed->id, a2, cb)));
+    STORE_OK(CALL(AckOutcome, recordAck(s.get(), nsp, pushed->id, a2, cb)));
 
     auto rec = CALL(QList<ClientInfo>, s->pendingRecipients(nsp, pushed->id, cb));
     STORE_OK(rec);
@@ -1036,10 +1067,10 @@ void TstStore::ttlExpiry()
     p.offlineClientIds = {a1};
     auto shortLived = CALL(PushSaved, s->savePush(p, cb));
     STORE_OK(shortLived);
-    STORE_OK(CALL(AckOutcome, s->recordAck(nsp, shortLived->id,
-                                           makeClientId(nsp, QStringLiteral("w"), Platform::Web,
-                                                        QStringLiteral("w")),
-                                           cb)));
+    STORE_OK(CALL(
+        AckOutcome,
+        recordAck(s.get(), nsp, shortLived->id,
+                  makeClientId(nsp, QStringLiteral("w"), Platform::Web, QStringLiteral("w")), cb)));
     STORE_OK(CALL(PushReport, s->getReport(nsp, shortLived->id, true, cb)));
     auto list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
     STORE_OK(list);
@@ -1048,7 +1079,8 @@ void TstStore::ttlExpiry()
     QTRY_VERIFY_WITH_TIMEOUT(!CALL(PushReport, s->getReport(nsp, shortLived->id, false, cb)).ok(),
                              10000);
     STORE_ERR(CALL(PushReport, s->getReport(nsp, shortLived->id, true, cb)), ErrorCode::NotFound);
-    STORE_ERR(CALL(AckOutcome, s->recordAck(nsp, shortLived->id, a1, cb)), ErrorCode::NotFound);
+    STORE_ERR(CALL(AckOutcome, recordAck(s.get(), nsp, shortLived->id, a1, cb)),
+              ErrorCode::NotFound);
     STORE_ERR(CALL(QList<ClientInfo>, s->pendingRecipients(nsp, shortLived->id, cb)),
               ErrorCode::NotFound);
     list = CALL(QList<PushMessage>, s->offlineMessages(a1, kAllBytes, cb));
@@ -1112,11 +1144,10 @@ void TstStore::concurrentCounters()
     }
     for (int round = 0; round < 3; ++round) {
         for (int i = 0; i < kClients; ++i) {
-            s->recordAck(nsp, id,
-                         makeClientId(nsp, QStringLiteral("u%1").arg(i),
-                                      i % 2 ? Platform::Ios : Platform::Android,
-                                      QStringLiteral("d")),
-                         [acks](Result<AckOutcome> r) { acks->append(std::move(r)); });
+            recordAck(s.get(), nsp, id,
+                      makeClientId(nsp, QStringLiteral("u%1").arg(i),
+                                   i % 2 ? Platform::Ios : Platform::Android, QStringLiteral("d")),
+                      [acks](Result<AckOutcome> r) { acks->append(std::move(r)); });
         }
     }
     QTRY_COMPARE_WITH_TIMEOUT(acks->size(), 3 * kClients, 30000);
@@ -1503,7 +1534,7 @@ void TstStore::redisAuthAndSelect()
 
 void TstStore::redisBadData()
 {
-    if (backend() == u"sqlite")
+    if (backend() != u"redis" && backend() != u"cluster")
         QSKIP("Redis only");
     auto s = openStore();
     QVERIFY(s);
@@ -1594,6 +1625,51 @@ void TstStore::clusterSlotMigration()
     STORE_OK(next);
     QCOMPARE(next->serverNum, 1);
     QVERIFY(m_cluster->waitConverged());
+}
+
+void TstStore::memoryFakeClockAndOutage()
+{
+    if (backend() != u"memory")
+        QSKIP("memory store only");
+    qpush::test::FakeClock clock;
+    qpush::test::MemoryStore s(&clock);
+    STORE_OK(CALL(Done, s.open(cb)));
+    const QString nsp = nextNsp();
+    const QString a1 =
+        makeClientId(nsp, QStringLiteral("u1"), Platform::Android, QStringLiteral("a1"));
+    PushRecord p = makePush(nsp, QStringLiteral("r"), 3600000);
+    p.sendDate = clock.nowMs();
+    p.offlineClientIds = {a1};
+    auto pushed = CALL(PushSaved, s.savePush(p, cb));
+    STORE_OK(pushed);
+    auto r = CALL(PushReport, s.getReport(nsp, pushed->id, false, cb));
+    STORE_OK(r);
+    QCOMPARE(r->message.expireAt, clock.nowMs() + 3600000);
+
+    // Answers are posted, never given inside the call.
+    bool answered = false;
+    s.countClients(nsp, [&answered](Result<qint64>) { answered = true; });
+    QVERIFY(!answered);
+    QTRY_VERIFY(answered);
+
+    // One millisecond before the hour the push lives; at the hour it is gone.
+    clock.advance(3600000 - 1);
+    STORE_OK(CALL(PushReport, s.getReport(nsp, pushed->id, false, cb)));
+    clock.advance(1);
+    STORE_ERR(CALL(PushReport, s.getReport(nsp, pushed->id, false, cb)), ErrorCode::NotFound);
+    auto offline = CALL(QList<PushMessage>, s.offlineMessages(a1, kAllBytes, cb));
+    STORE_OK(offline);
+    QVERIFY(offline->isEmpty());
+
+    // An outage: every call answers Unavailable until the backend is back.
+    QSignalSpy changed(&s, &Store::availabilityChanged);
+    s.setAvailable(false);
+    STORE_ERR(CALL(qint64, s.countClients(nsp, cb)), ErrorCode::Unavailable);
+    s.setAvailable(true);
+    STORE_OK(CALL(qint64, s.countClients(nsp, cb)));
+    QCOMPARE(changed.size(), 2);
+    QCOMPARE(changed.at(0).at(0).toBool(), false);
+    QCOMPARE(changed.at(1).at(0).toBool(), true);
 }
 
 // --------------------------------------------------------------- entry

@@ -1,0 +1,20 @@
+#include "limitlog.h"
+
+#include "logging.h"
+
+#include <QDateTime>
+
+namespace qpush::push {
+
+void LimitLog::tripped(const char *limit, const QString &what)
+{
+    if (metrics)
+        metrics->limitsTripped.inc(QByteArray(limit).replace(" (disconnect)", ""));
+    qint64 suppressed = 0;
+    if (m_gate.allow(limit, QDateTime::currentMSecsSinceEpoch(), &suppressed))
+        qCWarning(lcPush).noquote()
+            << "limit" << limit << "tripped:" << what
+            << QStringLiteral("(%1 more since the last line)").arg(suppressed);
+}
+
+} // namespace qpush::push
