@@ -60,8 +60,9 @@ void ClientEvents::install(sio::Namespace *nsp)
         {"ackPush", &ClientEvents::onAckPush},   {"push", &ClientEvents::onPush},
         {"sync", &ClientEvents::onSync},
     };
-    for (const auto &[name, handler] : events) {
-        nsp->on(QString::fromLatin1(name),
+    for (const auto &event : events) {
+        const Handler handler = event.second;
+        nsp->on(QString::fromLatin1(event.first),
                 [this, handler](sio::Socket *s, sio::Payload &p, sio::Ack ack) {
                     ConnectedClient *cc = clientOf(s);
                     if (!cc)
