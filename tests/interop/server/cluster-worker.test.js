@@ -202,12 +202,13 @@ describe(`worker nodes share the job stream (${mode === 'single' ? 'one redis-se
       ids.push(ok200(await api(A, 'POST', '/api/auth/push', { auth, body: { room, pushData: { n: i }, leaveMessage: true } }), 'push').id);
     await until(async () => (await jobsCompleted(W2)) - before >= 5, 30000, 'W2 ran the five jobs');
     for (const uuid of uuids) {
-      const s = await connectOk(A, { ...WS4, nsp: NSP, query: { uuid, platform: 'android' } });
-      const got = [];
-      s.on('push', (m) => got.push(m.id));
-      await until(() => ids.every((id) => got.includes(id)), 10000, 'offline messages on reconnect');
-      assert.equal(got.filter((id) => ids.includes(id)).length, ids.length, 'each message once');
-      s.close();
+      // The offline list comes right after `ok`: listen before connecting.
+      const s = q.connect(A, { ...WS4, nsp: NSP, query: { uuid, platform: 'android' } });
+      try {
+        const list = await q.waitFor(s, 'offlineMessage', 10000);
+        const got = list.map((m) => m.id);
+        assert.deepEqual(got.filter((id) => ids.includes(id)), ids, `each message once, in order (${uuid})`);
+      } finally { s.close(); }
     }
   });
 });
