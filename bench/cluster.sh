@@ -7,7 +7,8 @@
 #   2. fan-out: FAN_CLIENTS clients in one room spanning every node, pushes
 #      through one node's REST API at FAN_RATES per second: deliveries per
 #      second and per CPU-second summed over the nodes and Redis, last-client
-#      latency p50/p99.
+#      latency p50/p99; once with clients acking every push (each ack is a
+#      receipt written to Redis), once without acks.
 # Prints the figures and keeps the JSON lines in --json FILE (default
 # /tmp/qpush-cluster-bench.jsonl). Loopback only; everything started here is
 # stopped on exit. Bounded: every phase has a fixed length.
@@ -128,6 +129,14 @@ start_nodes
 "$QPUSH_BENCH" --label "qpush-${NODES}n" --scenario fanout --socket "$(join "${SOCKETS[@]}")" \
   --api "${APIS[0]}" --server-pid "$(join "${NODE_PIDS[@]}")" --redis-pid "$REDIS_PID" \
   --redis-port "$REDIS_PORT" --clients "$FAN_CLIENTS" --per-worker 15000 --rates "$FAN_RATES" \
-  --seconds "$SECONDS_PER_RATE" --drain 20 --settle 3 --stop-saturated --json "$JSON"
+  --seconds "$SECONDS_PER_RATE" --drain 30 --settle 3 --stop-saturated --json "$JSON"
+stop_nodes
+
+echo "== [${SECONDS}s] fan-out, clients not acking: $FAN_CLIENTS clients over $NODES nodes, $FAN_RATES pushes/s"
+start_nodes
+"$QPUSH_BENCH" --label "qpush-${NODES}n" --scenario fanout --socket "$(join "${SOCKETS[@]}")" \
+  --api "${APIS[0]}" --server-pid "$(join "${NODE_PIDS[@]}")" --redis-pid "$REDIS_PID" \
+  --redis-port "$REDIS_PORT" --clients "$FAN_CLIENTS" --per-worker 15000 --rates "$FAN_RATES" \
+  --seconds "$SECONDS_PER_RATE" --drain 30 --settle 3 --stop-saturated --no-ack --json "$JSON"
 stop_nodes
 echo "== [${SECONDS}s] done; JSON lines in $JSON"
