@@ -152,11 +152,11 @@ QString namespaceKeyFromParam(const QString &param)
 
 } // namespace
 
-RestApi::RestApi(Router *router, push::NamespaceRegistry *registry, push::ClientGateway *gateway,
+RestApi::RestApi(Router *router, push::NamespaceRegistry *registry, push::LiveClients *live,
                  push::PushPipeline *pipeline, store::Store *store, const push::Settings *settings,
                  QString adminName, QString adminPassword)
-    : m_router(router), m_registry(registry), m_gateway(gateway), m_pipeline(pipeline),
-      m_store(store), m_settings(settings), m_adminName(std::move(adminName)),
+    : m_router(router), m_registry(registry), m_live(live), m_pipeline(pipeline), m_store(store),
+      m_settings(settings), m_adminName(std::move(adminName)),
       m_adminPassword(std::move(adminPassword))
 {
     buildAuthRoutes();
@@ -440,7 +440,7 @@ void RestApi::clientEndpoint(const store::NamespaceRecord &ns, const QString &id
 
 void RestApi::namespaceOnlineReport(const QString &nsp, bool detail, Reply reply)
 {
-    QJsonObject o = m_gateway->namespaceOnline(nsp, detail);
+    QJsonObject o = m_live->namespaceOnline(nsp, detail);
     auto shared = std::make_shared<Reply>(std::move(reply));
     m_store->countClients(nsp, [shared, o](store::Result<qint64> r) mutable {
         if (!r)
@@ -459,7 +459,7 @@ void RestApi::roomOnlineReport(const QString &nsp, const QStringList &rooms, Rep
                 return shared->error(toApiError(r.error()));
             QJsonArray list;
             for (qsizetype i = 0; i < rooms.size(); ++i) {
-                const push::OnlineCounts live = m_gateway->roomOnline(nsp, rooms.at(i));
+                const push::OnlineCounts live = m_live->roomOnline(nsp, rooms.at(i));
                 const store::RoomCounts total =
                     i < r.value().size() ? r.value().at(i) : store::RoomCounts{};
                 list.append(QJsonObject{
@@ -544,7 +544,7 @@ void RestApi::buildAdminRoutes()
             m_store->countClients(nsKey, [this, shared, state, i, nsKey](store::Result<qint64> r) {
                 QJsonArray l = state->first.value(QStringLiteral("list")).toArray();
                 QJsonObject item = l.at(i).toObject();
-                const QJsonObject live = m_gateway->namespaceOnline(nsKey, false);
+                const QJsonObject live = m_live->namespaceOnline(nsKey, false);
                 for (auto it = live.begin(); it != live.end(); ++it)
                     item.insert(it.key(), it.value());
                 item.insert(QStringLiteral("totalClientCount"), r ? double(r.value()) : 0.0);
@@ -616,7 +616,7 @@ void RestApi::buildAdminRoutes()
                    const auto key = offlineNamespace(ctx, reply);
                    if (!key)
                        return;
-                   m_gateway->disconnectNamespace(*key);
+                   m_live->disconnectNamespace(*key);
                    reply.json(QJsonObject());
                });
     adminRoute("POST", "/api/admin/clear-legacy-client",
@@ -663,7 +663,7 @@ void RestApi::buildAdminRoutes()
             return shared->json(*sums);
         auto remaining = std::make_shared<int>(int(all.size()));
         for (const store::NamespaceRecord &ns : all) {
-            const QJsonObject live = m_gateway->namespaceOnline(ns.key, false);
+            const QJsonObject live = m_live->namespaceOnline(ns.key, false);
             for (auto it = live.begin(); it != live.end(); ++it)
                 sums->insert(it.key(), sums->value(it.key()).toDouble() + it.value().toDouble());
             m_store->countClients(ns.key, [shared, sums, remaining](store::Result<qint64> r) {

@@ -4,6 +4,7 @@
 
 #include "json.h"
 #include "logging.h"
+#include "storeerror.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -20,10 +21,9 @@ DomainError invalid(const QString &m)
 }
 } // namespace
 
-PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, ClientGateway *gateway,
+PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
                            const Settings *settings, QObject *parent)
-    : QObject(parent), m_store(store), m_registry(registry), m_gateway(gateway),
-      m_settings(settings)
+    : QObject(parent), m_store(store), m_registry(registry), m_live(live), m_settings(settings)
 {
 }
 
@@ -98,7 +98,7 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
     record.recentLimit = m_settings->pushMessageListMaxLimit;
     record.offlineLimit = m_settings->androidUnreadMessageListMaxLimit;
     record.onlineClientCount =
-        lost ? 0 : int(m_gateway->countOnline(nsp, record.room, record.exceptClient));
+        lost ? 0 : int(m_live->countOnline(nsp, record.room, record.exceptClient));
     if (record.leaveMessage) {
         // Durable follow-up: the store writes the job in the push's batch and
         // fills in the message id (empty payload).
@@ -137,8 +137,8 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
 
 qsizetype PushPipeline::deliverLocal(const store::PushMessage &message)
 {
-    return m_gateway->deliver(message.nsp, message.room, message.exceptClient,
-                              QStringLiteral("push"), {messageToJson(message)});
+    return m_live->deliver(message.nsp, message.room, message.exceptClient, QStringLiteral("push"),
+                           {messageToJson(message)});
 }
 
 void PushPipeline::acknowledge(const QString &nsp, qint64 id, const QString &clientId,
@@ -265,7 +265,7 @@ void PushPipeline::transfer(const QString &nsp, const QJsonObject &body,
                 {QStringLiteral("targetRoom"), target},
                 {QStringLiteral("type"), type},
                 {QStringLiteral("namespace"), nsp}};
-            self->m_gateway->applyTransfer(nsp, r.value(), target.toString(), join, payload);
+            self->m_live->applyTransfer(nsp, r.value(), target.toString(), join, payload);
             Q_EMIT self->transferApplied(nsp, r.value(), target.toString(), join, payload);
             done(std::nullopt);
         });
