@@ -600,7 +600,11 @@ private:
                 writeMsg(w.cmd, static_cast<uint32_t>(Cmd::Phase), &pc, sizeof pc);
             const ProcSample s0 = sampleServers();
             const double c0 = clientCpu();
-            const DriverResult dr = driver.run(phase, rate, m_o.seconds, room);
+            DriverResult dr = driver.run(phase, rate, m_o.seconds, room);
+            // A push's expectAckCount may count only the accepting node's
+            // clients; a fan-out reaches every ready client.
+            if (fanout)
+                dr.expected = std::max<uint64_t>(dr.expected, dr.sent * sum.ready);
             // Wait for the deliveries the server announced (bounded).
             const uint64_t drainEnd = nowUs() + static_cast<uint64_t>(m_o.drain * 1e6);
             uint64_t delivered = 0;
