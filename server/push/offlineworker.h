@@ -28,9 +28,6 @@ public:
     void stop() { m_feed.stop(); }
     qint64 completedJobs() const { return m_completed; }
 
-Q_SIGNALS:
-    void jobCompleted(qint64 messageId);
-
 private:
     void run(const store::Job &job, std::function<void()> finished);
     void runOffline(const store::Job &job, std::function<void()> finished);
