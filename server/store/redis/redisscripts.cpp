@@ -567,11 +567,12 @@ RedisScripts RedisScripts::build()
 
 QList<RedisScript> RedisScripts::all() const
 {
-    return {push,         acks,         apnsResult,  apnsOutcomes, listReports,      pending,
-            updateClient, editClientDnd, join,       leave,        transfer,         roomLeaveMessage,
-            roomDnd,      roomCounts,   legacy,      sync,         addOffline,       offline,
-            jobEnqueue,   jobClaim,     jobAdopt,    jobComplete,  jobDropNamespace, jobRenew,
-            sweep};
+    return {
+        push,         acks,          apnsResult, apnsOutcomes, listReports,      pending,
+        updateClient, editClientDnd, join,       leave,        transfer,         roomLeaveMessage,
+        roomDnd,      roomCounts,    legacy,     sync,         addOffline,       offline,
+        jobEnqueue,   jobClaim,      jobAdopt,   jobComplete,  jobDropNamespace, jobRenew,
+        sweep};
 }
 
 } // namespace qpush::store
