@@ -158,6 +158,7 @@ Application::Application(Config config, QString adminPassword, Collaborators col
     s.names.uuidMaxLength = m_config.uuid_max_length;
     s.roomActivityBroadcast = m_config.room_activity_broadcast;
     s.workerMessageTimeoutMs = m_config.worker_message_timeout;
+    s.workerClaimTimeoutMs = m_config.worker_claim_timeout;
     s.pushMessageExpireHours = m_config.push_message_expire;
     s.pushMessageMaxExpireHours = m_config.push_message_max_expire;
     s.pushMessageListMaxLimit = m_config.push_message_list_max_limit;

@@ -81,6 +81,7 @@ const std::vector<KeyDef> &keyDefs()
         {"namespace_max_length", &Config::namespace_max_length, 1, kIntMax},
         {"room_activity_broadcast", &Config::room_activity_broadcast},
         {"worker_message_timeout", &Config::worker_message_timeout, 0, kIntMax},
+        {"worker_claim_timeout", &Config::worker_claim_timeout, 100, kIntMax},
         {"push_message_expire", &Config::push_message_expire, 1, kIntMax},
         {"push_message_max_expire", &Config::push_message_max_expire, 1, kIntMax},
         {"push_message_list_max_limit", &Config::push_message_list_max_limit, 0, kIntMax},

@@ -76,6 +76,7 @@ struct Config
     // Push pipeline
     bool room_activity_broadcast = true;
     int worker_message_timeout = 5000; // ms
+    int worker_claim_timeout = 60000;  // ms a silent worker holds a job before another takes it
     int push_message_expire = 1;       // hours
     int push_message_max_expire = 10;  // hours
     int push_message_list_max_limit = 1000;
