@@ -7,6 +7,7 @@
 #include "apns/sender.h"
 #include "callbacks/webhooks.h"
 #include "cluster/clusterbus.h"
+#include "cluster/redispresence.h"
 #include "engineio/server.h"
 #include "net/httpserver.h"
 #include "net/tlscontext.h"
@@ -205,6 +206,17 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
         bo.deliver = m_config.hasRole(Role::Socket);
         m_bus = std::make_unique<cluster::ClusterBus>(bo, m_store.get(), m_registry.get(),
                                                       m_pipeline.get(), m_gateway.get());
+        // Who is online on which node, shared (expectAckCount, online reports).
+        cluster::RedisPresenceOptions po;
+        po.addresses = bo.addresses;
+        po.cluster = bo.cluster;
+        po.password = bo.password;
+        po.db = m_config.redis_db;
+        po.prefix = m_config.redis_prefix;
+        po.nodeTimeoutMs = m_config.node_timeout;
+        m_presence =
+            std::make_unique<cluster::RedisPresence>(po, m_registry.get(), m_gateway.get());
+        m_gateway->setPresence(m_presence.get());
     }
 
     m_router = std::make_unique<api::Router>();
@@ -276,6 +288,8 @@ void Application::start(std::function<void(const QString &error)> done)
                 return done(QStringLiteral("cannot load namespaces: ") + loaded.error().toString());
             if (self->m_bus)
                 self->m_bus->start();
+            if (self->m_presence)
+                self->m_presence->start();
             QString error;
             if (!self->listen(&error))
                 return done(error);
@@ -320,6 +334,18 @@ QByteArray Application::metricsText() const
                "# TYPE qpush_cluster_messages_received_total counter\n"
                "qpush_cluster_messages_received_total " +
                QByteArray::number(m_bus->received()) + '\n';
+    }
+    if (m_presence) {
+        out += "# HELP qpush_presence_nodes_reaped_total Dead nodes whose online clients this "
+               "node removed.\n"
+               "# TYPE qpush_presence_nodes_reaped_total counter\n"
+               "qpush_presence_nodes_reaped_total " +
+               QByteArray::number(m_presence->reapedNodes()) + '\n';
+        out += "# HELP qpush_presence_resyncs_total Times this node wrote its online clients "
+               "again (Redis lost them).\n"
+               "# TYPE qpush_presence_resyncs_total counter\n"
+               "qpush_presence_resyncs_total " +
+               QByteArray::number(m_presence->resyncs()) + '\n';
     }
     return out;
 }
@@ -402,12 +428,18 @@ void Application::shutdown()
     m_io->closeAll();
     // Give the close packets a moment to leave; polling sessions without a
     // parked poll get theirs on the next request or are dropped.
+    // This node's online clients leave the shared counts at once (not after
+    // node_timeout).
+    auto presenceDone = std::make_shared<bool>(!m_presence);
+    if (m_presence)
+        m_presence->shutdown([presenceDone] { *presenceDone = true; });
     auto *poll = new QTimer(this);
     poll->setInterval(20);
     int waited = 0;
-    connect(poll, &QTimer::timeout, this, [this, poll, waited]() mutable {
+    connect(poll, &QTimer::timeout, this, [this, poll, waited, presenceDone]() mutable {
         waited += 20;
-        const bool flushed = m_engine->sessionCount() == 0 && m_clientHttp->connectionCount() == 0;
+        const bool flushed =
+            m_engine->sessionCount() == 0 && m_clientHttp->connectionCount() == 0 && *presenceDone;
         if (flushed || waited >= 2000) {
             poll->stop();
             m_clientHttp->abortAll();

@@ -45,7 +45,8 @@ class ApnsSender;
 } // namespace push
 namespace cluster {
 class ClusterBus;
-}
+class RedisPresence;
+} // namespace cluster
 
 class Application : public QObject
 {
@@ -98,7 +99,8 @@ private:
     std::unique_ptr<push::OfflineWorker> m_worker;
     std::unique_ptr<api::Router> m_router;
     std::unique_ptr<api::RestApi> m_restApi;
-    std::unique_ptr<cluster::ClusterBus> m_bus; // Redis store only: several nodes
+    std::unique_ptr<cluster::ClusterBus> m_bus;         // Redis store only: several nodes
+    std::unique_ptr<cluster::RedisPresence> m_presence; // Redis store only: online state
     bool m_shuttingDown = false;
     bool m_listening = false;      // start() succeeded
     bool m_storeAvailable = false; // opened, and no availabilityChanged(false) since

@@ -16,6 +16,10 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 const QString kUserRoomPrefix = QStringLiteral("user_");
+OnlineClient onlineClient(sio::Socket *socket, const ConnectedClient &cc)
+{
+    return {cc.clientId, cc.nsp, cc.userid, cc.platform, socket->id()};
+}
 QString userRoom(const QString &userid)
 {
     return kUserRoomPrefix + userid;
@@ -126,6 +130,10 @@ void ClientGateway::setupNamespace(sio::Namespace *nsp)
     nsp->onConnection([this](sio::Socket *socket) { onConnected(socket); });
     nsp->onDisconnect(
         [this](sio::Socket *socket, const QString &reason) { onDisconnected(socket, reason); });
+    nsp->onMembership([this](sio::Socket *socket, const QString &room, bool joined) {
+        if (const ConnectedClient *cc = clientOf(socket))
+            m_presence->roomChanged(onlineClient(socket, *cc), room, joined);
+    });
     using Handler = void (ClientGateway::*)(sio::Socket *, sio::Payload &, sio::Ack);
     const std::pair<const char *, Handler> events[] = {
         {"joinRoom", &ClientGateway::onJoinRoom}, {"leaveRoom", &ClientGateway::onLeaveRoom},
@@ -337,6 +345,7 @@ void ClientGateway::onConnected(sio::Socket *socket)
     // A second connection with the same client id replaces the first.
     sio::Socket *previous = m_online.value(cc->clientId);
     m_online.insert(cc->clientId, socket);
+    m_presence->clientOnline(onlineClient(socket, *cc));
     if (previous && previous != socket)
         previous->disconnect();
 
@@ -377,6 +386,7 @@ void ClientGateway::onDisconnected(sio::Socket *socket, const QString &reason)
         return;
     if (m_online.value(cc->clientId) == socket)
         m_online.remove(cc->clientId);
+    m_presence->clientOffline(onlineClient(socket, *cc));
     broadcastActivity(socket, QStringLiteral("peopleLeave"), socket->rooms(), true);
 
     store::ClientPatch patch;
@@ -848,6 +858,14 @@ QJsonObject ClientGateway::namespaceOnline(const QString &nsp, bool detail) cons
             o.insert(QStringLiteral("client"), QJsonArray::fromStringList(sorted(clients)));
     }
     return o;
+}
+
+void ClientGateway::forEachOnline(
+    const std::function<void(const OnlineClient &, const QStringList &rooms)> &fn) const
+{
+    for (sio::Socket *s : m_online)
+        if (const ConnectedClient *cc = clientOf(s); cc && s->isConnected())
+            fn(onlineClient(s, *cc), s->rooms());
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "namespaceregistry.h"
+#include "presence.h"
 #include "settings.h"
 
 #include "callbacks/webhooks.h"
@@ -39,14 +40,6 @@ struct ConnectedClient
     int pendingJoinRooms = 0; // rooms of joinRoom events still waiting for the store
 };
 
-struct OnlineCounts
-{
-    qint64 clients = 0;
-    qint64 users = 0;
-    qint64 ios = 0;
-    qint64 android = 0;
-};
-
 class ClientGateway : public QObject
 {
     Q_OBJECT
@@ -57,6 +50,10 @@ public:
     ~ClientGateway() override;
 
     void setPipeline(PushPipeline *pipeline) { m_pipeline = pipeline; }
+    // The deployment's online state (default: this node's, LocalPresence);
+    // the gateway reports its clients' comings and goings to it.
+    void setPresence(Presence *presence) { m_presence = presence ? presence : &m_localPresence; }
+    Presence *presence() const { return m_presence; }
 
     static ConnectedClient *clientOf(sio::Socket *socket);
     sio::Socket *socketOf(const QString &clientId) const { return m_online.value(clientId); }
@@ -74,6 +71,11 @@ public:
     // Online reports (this node's live view).
     OnlineCounts roomOnline(const QString &nsp, const QString &room) const;
     QJsonObject namespaceOnline(const QString &nsp, bool detail) const;
+
+    // Every online client of this node with its live rooms (a presence
+    // writes them again after Redis lost them).
+    void forEachOnline(
+        const std::function<void(const OnlineClient &, const QStringList &rooms)> &fn) const;
 
     // Disconnects a namespace's clients, a batch per event-loop pass.
     void disconnectNamespace(const QString &nsp);
@@ -113,6 +115,8 @@ private:
     PushPipeline *m_pipeline = nullptr;
     QHash<QString, sio::Socket *> m_online; // client id -> its socket on this node
     LogGate m_limitLog;                     // one line per limit and minute
+    LocalPresence m_localPresence{this};
+    Presence *m_presence = &m_localPresence;
 };
 
 // {status, msg} replies of client events.
