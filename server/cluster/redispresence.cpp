@@ -357,8 +357,13 @@ void RedisPresence::reap()
     const QByteArray nodes = globalKey("nodes");
     m_client->execute(
         nodes, {QByteArrayLiteral("SMEMBERS"), nodes}, [self](const store::RedisValue &v) {
-            if (!self || !v.isArray())
+            if (!self)
                 return;
+            if (!v.isArray()) {
+                qCDebug(lcCluster).noquote()
+                    << "node list unreadable:" << QString::fromUtf8(v.bytes());
+                return;
+            }
             for (const store::RedisValue &e : v.elements()) {
                 const QByteArray node = e.bytes();
                 if (node.isEmpty() || node == self->m_nodeId)
@@ -383,6 +388,9 @@ void RedisPresence::reapNode(const QByteArray &node)
                       {QByteArrayLiteral("SET"), lock, m_nodeId, QByteArrayLiteral("NX"),
                        QByteArrayLiteral("PX"), QByteArray::number(m_options.nodeTimeoutMs)},
                       [self, node](const store::RedisValue &v) {
+                          if (v.isError())
+                              qCDebug(lcCluster).noquote()
+                                  << "reap lock:" << QString::fromUtf8(v.bytes());
                           if (!self || !v.isString())
                               return; // nil: another node cleans up
                           qCInfo(lcCluster).noquote()

@@ -82,6 +82,11 @@ async function startRedisSetup(cluster) {
   return servers;
 }
 
+async function metric(node, name) {
+  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(await (await fetch(`${node.apiUrl}/metrics`)).text());
+  return m ? Number(m[1]) : undefined;
+}
+
 function ok200(r, what) {
   assert.equal(r.status, 200, `${what}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
   return r.body;
@@ -140,6 +145,9 @@ describe(`online state over three nodes (${mode === 'single' ? 'one redis-server
     B = await q.startQpush({ ...cfg, roles: ['socket', 'api'] });
     C = await q.startQpush({ ...cfg, roles: ['socket', 'api', 'worker'] });
     nodes.push(A, B, C);
+    // Namespace saves reach a node over its bus subscription (at-most-once):
+    // every node subscribed before the first save.
+    for (const n of nodes) await until(async () => (await metric(n, 'qpush_cluster_bus_ready')) === 1, 15000, `bus of ${n.apiPort}`);
   });
 
   after(async () => {
@@ -274,6 +282,35 @@ describe(`online state over three nodes (${mode === 'single' ? 'one redis-server
     assert.ok(seconds < 20, `gone after ${seconds} s`);
     const r = ok200(await api(B, 'POST', '/api/auth/push', { auth, body: { room, pushData: {} } }), 'push');
     assert.equal(r.expectAckCount, 4, 'expectAckCount no longer counts the dead node');
+  });
+
+  it('a node stalled longer than node_timeout is cleaned up, and counts its clients again when it resumes', T, async () => {
+    const nsp = uniq('/stall');
+    const auth = await namespaceOnAll(nsp);
+    const stalled = await q.startQpush({ ...cfg, roles: ['socket', 'api'] });
+    nodes.push(stalled);
+    await until(async () => {
+      try { const s = await client(stalled, KINDS[1], nsp); close(s); return true; } catch { return false; }
+    }, 10000, `${nsp} known on the stalled node`);
+    const onA = await client(A, KINDS[1], nsp);
+    // WebSocket clients: their connections stay open while the node is stopped.
+    const onStalled = [await client(stalled, KINDS[0], nsp, { rooms: ['s'] }), await client(stalled, KINDS[1], nsp, { rooms: ['s'] })];
+    const everyone = [onA, ...onStalled].map((s) => s.clientId);
+    await reportsEverywhere('before the stall', auth, { clientCount: 3, userCount: 3, roomCount: 1, client: everyone }, [A, B, C]);
+    stalled.child.kill('SIGSTOP');
+    try {
+      await reportsEverywhere('while stalled', auth, { clientCount: 1, userCount: 1, roomCount: 0, client: [onA.clientId] }, [A, B, C]);
+    } finally {
+      stalled.child.kill('SIGCONT');
+    }
+    // Its heartbeat key is gone: it writes its clients again under a new id.
+    await reportsEverywhere('after the stall', auth, { clientCount: 3, userCount: 3, roomCount: 1, client: everyone }, [A, B, C, stalled]);
+    assert.ok(await metric(stalled, 'qpush_presence_resyncs_total') >= 1, 'the stalled node wrote its clients again');
+    let reaped = 0;
+    for (const n of [A, B, C]) reaped += await metric(n, 'qpush_presence_nodes_reaped_total');
+    assert.ok(reaped >= 1, 'a survivor cleaned up');
+    const r = ok200(await api(C, 'POST', '/api/auth/push', { auth, body: { room: 's', pushData: {} } }), 'push');
+    assert.equal(r.expectAckCount, 2);
   });
 
   it('a clean shutdown removes the node\'s clients at once', T, async () => {
