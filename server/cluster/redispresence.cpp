@@ -149,6 +149,18 @@ end
 return out
 )lua";
 
+// KEYS: this node's heartbeat key, the node list (one hash tag: one slot).
+// ARGV: node id, TTL ms, now, must exist (1: refresh only), earlier ids of
+// this node still to clean up. Listing and heartbeat are set together: no
+// node is listed without a heartbeat, no written id is unlisted.
+const char kRegister[] = R"lua(
+if ARGV[4] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+for i = 5, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+return 1
+)lua";
+
 QByteArray platformLetter(store::Platform p)
 {
     switch (p) {
@@ -190,6 +202,7 @@ RedisPresence::RedisPresence(RedisPresenceOptions options, push::NamespaceRegist
     m_count = store::RedisScript::fromBody(kCount);
     m_rooms = store::RedisScript::fromBody(kRooms);
     m_nsp = store::RedisScript::fromBody(kNamespace);
+    m_register = store::RedisScript::fromBody(kRegister);
 
     store::RedisClientOptions co;
     co.addresses = m_options.addresses;
@@ -198,12 +211,15 @@ RedisPresence::RedisPresence(RedisPresenceOptions options, push::NamespaceRegist
     co.db = m_options.db;
     co.reconnectMinMs = m_options.reconnectMinMs;
     co.reconnectMaxMs = m_options.reconnectMaxMs;
-    co.scripts = {m_apply, m_drop, m_count, m_rooms, m_nsp};
+    co.scripts = {m_apply, m_drop, m_count, m_rooms, m_nsp, m_register};
     m_client = std::make_unique<store::RedisClient>(co);
     connect(m_client.get(), &store::RedisClient::availabilityChanged, this, [this](bool available) {
-        // Writes of this node may have been lost meanwhile: write them again.
-        if (available && m_started && !m_closing && m_dirty)
-            resync();
+        if (!available || !m_started || m_closing)
+            return;
+        if (m_dirty && m_writable)
+            resync(); // writes of this node were lost meanwhile: write them again
+        else if (!m_registered)
+            beat();
     });
 
     m_heartbeat.setInterval(std::max(100, m_options.nodeTimeoutMs / 3));
@@ -225,6 +241,16 @@ QByteArray RedisPresence::globalKey(const QByteArray &name) const
     return m_prefix + "on:" + name;
 }
 
+QByteArray RedisPresence::nodesKey() const
+{
+    return m_prefix + "on:{nodes}";
+}
+
+QByteArray RedisPresence::nodeKey(const QByteArray &node) const
+{
+    return m_prefix + "on:{nodes}:" + node;
+}
+
 void RedisPresence::start()
 {
     if (m_started)
@@ -239,8 +265,8 @@ void RedisPresence::start()
 
 void RedisPresence::queue(const QString &nsp, QByteArrayList words)
 {
-    if (m_closing)
-        return;
+    if (m_closing || !m_writable)
+        return; // not registered yet: written with the others once it is
     auto it = m_pending.find(nsp);
     if (it == m_pending.end()) {
         it = m_pending.insert(nsp, {});
@@ -319,34 +345,46 @@ void RedisPresence::beat()
 {
     if (m_closing)
         return;
-    const QByteArray key = globalKey("node:" + m_nodeId);
-    QByteArrayList argv{QByteArrayLiteral("SET"), key,
-                        QByteArray::number(QDateTime::currentMSecsSinceEpoch()),
-                        QByteArrayLiteral("PX"), QByteArray::number(m_options.nodeTimeoutMs)};
     const bool registered = m_registered;
-    if (registered)
-        argv << QByteArrayLiteral("XX"); // gone means: this node was taken for dead
+    QByteArrayList args{m_nodeId, QByteArray::number(m_options.nodeTimeoutMs),
+                        QByteArray::number(QDateTime::currentMSecsSinceEpoch()),
+                        registered ? QByteArrayLiteral("1") : QByteArrayLiteral("0")};
+    args += m_oldIds;
     QPointer<RedisPresence> self(this);
     const QByteArray id = m_nodeId;
-    m_client->execute(key, argv, [self, id, registered](const store::RedisValue &v) {
-        if (!self || self->m_nodeId != id || self->m_closing)
-            return;
-        if (v.isError()) {
-            self->m_dirty = true;
-            return;
-        }
-        if (v.isNil() && registered) {
-            qCWarning(lcCluster) << "this node's heartbeat had expired: writing its online "
-                                    "clients again under a new node id";
-            self->resync();
-            return;
-        }
-        self->m_registered = true;
-        // Listed once the key exists: a node that looks in between must not
-        // take a starting node for a dead one.
-        const QByteArray nodes = self->globalKey("nodes");
-        self->m_client->execute(nodes, {QByteArrayLiteral("SADD"), nodes, id}, {});
-    });
+    m_client->eval(m_register, {nodeKey(id), nodesKey()}, args,
+                   [self, id, registered](const store::RedisValue &v) {
+                       if (!self || self->m_nodeId != id || self->m_closing || v.isError())
+                           return; // retried at the next beat
+                       if (v.isNil() && registered) {
+                           // Taken for dead (cut off, stalled) or Redis lost its data.
+                           qCWarning(lcCluster) << "this node's heartbeat had expired: writing "
+                                                   "its online clients again under a new node id";
+                           self->resync();
+                           return;
+                       }
+                       self->m_registered = true;
+                       if (!self->m_writable)
+                           self->becomeWritable();
+                   });
+}
+
+void RedisPresence::becomeWritable()
+{
+    m_writable = true;
+    m_pending.clear(); // the snapshot below includes them
+    m_pendingOrder.clear();
+    if (m_gateway)
+        m_gateway->forEachOnline([this](const push::OnlineClient &c, const QStringList &rooms) {
+            clientOnline(c);
+            for (const QString &room : rooms)
+                roomChanged(c, room, true);
+        });
+    flush();
+    // Entries of earlier ids of this node: taken over above where the client
+    // is still here, the rest removed now.
+    for (const QByteArray &old : std::exchange(m_oldIds, {}))
+        dropNode(old, [] {});
 }
 
 void RedisPresence::reap()
@@ -354,7 +392,7 @@ void RedisPresence::reap()
     if (m_closing)
         return;
     QPointer<RedisPresence> self(this);
-    const QByteArray nodes = globalKey("nodes");
+    const QByteArray nodes = nodesKey();
     m_client->execute(
         nodes, {QByteArrayLiteral("SMEMBERS"), nodes}, [self](const store::RedisValue &v) {
             if (!self)
@@ -368,7 +406,7 @@ void RedisPresence::reap()
                 const QByteArray node = e.bytes();
                 if (node.isEmpty() || node == self->m_nodeId)
                     continue;
-                const QByteArray key = self->globalKey("node:" + node);
+                const QByteArray key = self->nodeKey(node);
                 self->m_client->execute(key, {QByteArrayLiteral("EXISTS"), key},
                                         [self, node](const store::RedisValue &x) {
                                             if (self && x.isInteger() && x.toInteger() == 0)
@@ -413,8 +451,8 @@ void RedisPresence::dropNode(const QByteArray &node, std::function<void()> done)
     auto finish = [self, node, done] {
         if (!self)
             return done();
-        const QByteArray key = self->globalKey("node:" + node);
-        const QByteArray nodes = self->globalKey("nodes");
+        const QByteArray key = self->nodeKey(node);
+        const QByteArray nodes = self->nodesKey();
         self->m_client->execute(key, {QByteArrayLiteral("DEL"), key}, {});
         self->m_client->execute(nodes, {QByteArrayLiteral("SREM"), nodes, node},
                                 [done](const store::RedisValue &) { done(); });
@@ -449,29 +487,19 @@ void RedisPresence::dropNamespace(const QString &nsp, const QByteArray &node,
 
 void RedisPresence::resync()
 {
-    if (m_resyncing || m_closing || !m_gateway)
-        return;
-    m_resyncing = true;
+    if (m_closing || !m_writable)
+        return; // a resync waits for its registration already
     ++m_resyncs;
     // A new node id: a survivor may still be cleaning up the old one, and
-    // must not remove what is written now.
-    const QByteArray old = std::exchange(m_nodeId, newNodeId());
+    // must not remove what is written now. Nothing is written until the new
+    // id is registered; then every online client is written again.
+    m_oldIds.append(std::exchange(m_nodeId, newNodeId()));
     m_registered = false;
+    m_writable = false;
     m_dirty = false;
-    m_pending.clear(); // the snapshot below includes their effect
+    m_pending.clear();
     m_pendingOrder.clear();
     beat();
-    m_gateway->forEachOnline([this](const push::OnlineClient &c, const QStringList &rooms) {
-        clientOnline(c);
-        for (const QString &room : rooms)
-            roomChanged(c, room, true);
-    });
-    flush();
-    QPointer<RedisPresence> self(this);
-    dropNode(old, [self] {
-        if (self)
-            self->m_resyncing = false;
-    });
 }
 
 void RedisPresence::shutdown(std::function<void()> done)
@@ -481,7 +509,14 @@ void RedisPresence::shutdown(std::function<void()> done)
     flush();
     m_closing = true;
     m_heartbeat.stop();
-    dropNode(m_nodeId, std::move(done));
+    QByteArrayList ids = m_oldIds;
+    ids.append(m_nodeId);
+    auto remaining = std::make_shared<qsizetype>(ids.size());
+    for (const QByteArray &id : std::as_const(ids))
+        dropNode(id, [remaining, done] {
+            if (--*remaining == 0)
+                done();
+        });
 }
 
 // ---- queries ---------------------------------------------------------------------------

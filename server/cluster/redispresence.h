@@ -10,13 +10,16 @@
 // namespace and event-loop pass into one script call (no Redis round trip in
 // a client's connect sequence). Counting a room is one SCARD.
 //
-// Liveness: every node refreshes `<prefix>on:node:<id>` (TTL node_timeout)
-// every node_timeout/3 and is listed in `<prefix>on:nodes`. Every node looks
-// for listed nodes whose key expired; one of them (a lock with SET NX) removes
-// the dead node's entries, namespace by namespace (idempotent), then unlists
-// it. A node that finds its own key gone (it was cut off, or Redis lost its
-// data) or whose writes failed takes a new node id and writes its online
-// clients again. A clean shutdown removes the node's entries at once.
+// Liveness: every node refreshes `<prefix>on:{nodes}:<id>` (TTL
+// node_timeout) every node_timeout/3; the same script lists it in
+// `<prefix>on:{nodes}`, and nothing is written under an id before that.
+// Every node looks for listed nodes whose key expired; one of them (a lock
+// with SET NX) removes the dead node's entries, namespace by namespace
+// (idempotent), then unlists it. A node that finds its own key gone (it was
+// cut off, or Redis lost its data) or whose writes failed takes a new node
+// id and, once that is registered, writes its online clients again and
+// removes what is left under the old id. A clean shutdown removes the
+// node's entries at once.
 //
 // Keys (all of one namespace share its hash tag, so each script stays in one
 // slot of a Redis Cluster): docs/storage.md, "Online state".
@@ -68,6 +71,8 @@ public:
 
     QByteArray nodeId() const { return m_nodeId; }
     bool isAvailable() const { return m_client->isAvailable(); }
+    /// Registered (heartbeat set): this node's changes are written.
+    bool isWriting() const { return m_writable; }
     qint64 reapedNodes() const { return m_reaped; }
     qint64 resyncs() const { return m_resyncs; }
 
@@ -85,10 +90,13 @@ public:
 private:
     QByteArray base(const QString &nsp) const;
     QByteArray globalKey(const QByteArray &name) const;
+    QByteArray nodesKey() const;
+    QByteArray nodeKey(const QByteArray &node) const;
     void queue(const QString &nsp, QByteArrayList words);
     void flush();
     void onWriteReply(const store::RedisValue &v);
     void beat();
+    void becomeWritable();
     void reap();
     void reapNode(const QByteArray &node);
     void dropNode(const QByteArray &node, std::function<void()> done);
@@ -101,16 +109,17 @@ private:
     QPointer<push::NamespaceRegistry> m_registry;
     QPointer<push::ClientGateway> m_gateway;
     std::unique_ptr<store::RedisClient> m_client;
-    store::RedisScript m_apply, m_drop, m_count, m_rooms, m_nsp;
+    store::RedisScript m_apply, m_drop, m_count, m_rooms, m_nsp, m_register;
     QByteArray m_nodeId;
     QHash<QString, QByteArrayList> m_pending; // namespace -> op words of this pass
     QStringList m_pendingOrder;
     bool m_flushQueued = false;
     bool m_started = false;
     bool m_closing = false;
+    QByteArrayList m_oldIds;   // earlier ids of this node, entries to remove
     bool m_registered = false; // this node id's heartbeat key was set
+    bool m_writable = false;   // registered once: changes are written under m_nodeId
     bool m_dirty = false;      // a write failed: resync when Redis is back
-    bool m_resyncing = false;
     bool m_queryWarned = false;
     QTimer m_heartbeat;
     qint64 m_reaped = 0;
