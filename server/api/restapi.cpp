@@ -152,11 +152,11 @@ QString namespaceKeyFromParam(const QString &param)
 
 } // namespace
 
-RestApi::RestApi(Router *router, push::NamespaceRegistry *registry, push::ClientGateway *gateway,
+RestApi::RestApi(Router *router, push::NamespaceRegistry *registry, push::LiveClients *live,
                  push::PushPipeline *pipeline, store::Store *store, const push::Settings *settings,
                  QString adminName, QString adminPassword)
-    : m_router(router), m_registry(registry), m_gateway(gateway), m_pipeline(pipeline),
-      m_store(store), m_settings(settings), m_adminName(std::move(adminName)),
+    : m_router(router), m_registry(registry), m_live(live), m_pipeline(pipeline), m_store(store),
+      m_settings(settings), m_adminName(std::move(adminName)),
       m_adminPassword(std::move(adminPassword))
 {
     buildAuthRoutes();
@@ -441,7 +441,7 @@ void RestApi::clientEndpoint(const store::NamespaceRecord &ns, const QString &id
 void RestApi::namespaceOnlineReport(const QString &nsp, bool detail, Reply reply)
 {
     auto shared = std::make_shared<Reply>(std::move(reply));
-    m_gateway->presence()->namespaceOnline(
+    m_live->presence()->namespaceOnline(
         nsp, detail, m_settings->reportOnlineListMaxLimit, [this, shared, nsp](QJsonObject o) {
             m_store->countClients(nsp, [shared, o](store::Result<qint64> r) mutable {
                 if (!r)
@@ -455,7 +455,7 @@ void RestApi::namespaceOnlineReport(const QString &nsp, bool detail, Reply reply
 void RestApi::roomOnlineReport(const QString &nsp, const QStringList &rooms, Reply reply)
 {
     auto shared = std::make_shared<Reply>(std::move(reply));
-    m_gateway->presence()->roomOnline(
+    m_live->presence()->roomOnline(
         nsp, rooms, [this, shared, nsp, rooms](QList<push::OnlineCounts> online) {
             m_store->roomCounts(
                 nsp, rooms, [shared, rooms, online](store::Result<QList<store::RoomCounts>> r) {
@@ -546,7 +546,7 @@ void RestApi::buildAdminRoutes()
         auto state = std::make_shared<std::pair<QJsonObject, int>>(result, int(pageItems.size()));
         for (qsizetype i = 0; i < pageItems.size(); ++i) {
             const QString nsKey = pageItems.at(i).key;
-            m_gateway->presence()->namespaceOnline(
+            m_live->presence()->namespaceOnline(
                 nsKey, false, 0, [this, shared, state, i, nsKey](const QJsonObject &live) {
                     m_store->countClients(nsKey, [shared, state, i, live](store::Result<qint64> r) {
                         QJsonArray l = state->first.value(QStringLiteral("list")).toArray();
@@ -624,7 +624,7 @@ void RestApi::buildAdminRoutes()
                    const auto key = offlineNamespace(ctx, reply);
                    if (!key)
                        return;
-                   m_gateway->disconnectNamespace(*key);
+                   m_live->disconnectNamespace(*key);
                    reply.json(QJsonObject());
                });
     adminRoute("POST", "/api/admin/clear-legacy-client",
@@ -672,7 +672,7 @@ void RestApi::buildAdminRoutes()
         auto remaining = std::make_shared<int>(int(all.size()));
         for (const store::NamespaceRecord &ns : all) {
             const QString nsKey = ns.key;
-            m_gateway->presence()->namespaceOnline(
+            m_live->presence()->namespaceOnline(
                 nsKey, false, 0, [this, shared, sums, remaining, nsKey](const QJsonObject &live) {
                     for (auto it = live.begin(); it != live.end(); ++it)
                         sums->insert(it.key(),

@@ -8,10 +8,11 @@
 #include "router.h"
 
 #include "push/apnscert.h"
-#include "push/gateway.h"
+#include "push/liveclients.h"
 #include "push/namespaceregistry.h"
 #include "push/pushpipeline.h"
 #include "push/settings.h"
+#include "push/storeerror.h"
 #include "store/store.h"
 
 namespace qpush::api {
@@ -19,7 +20,7 @@ namespace qpush::api {
 class RestApi
 {
 public:
-    RestApi(Router *router, push::NamespaceRegistry *registry, push::ClientGateway *gateway,
+    RestApi(Router *router, push::NamespaceRegistry *registry, push::LiveClients *live,
             push::PushPipeline *pipeline, store::Store *store, const push::Settings *settings,
             QString adminName, QString adminPassword);
 
@@ -45,7 +46,7 @@ private:
 
     Router *m_router;
     push::NamespaceRegistry *m_registry;
-    push::ClientGateway *m_gateway;
+    push::LiveClients *m_live;
     push::PushPipeline *m_pipeline;
     store::Store *m_store;
     const push::Settings *m_settings;

@@ -184,11 +184,15 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     m_webhooks = std::make_unique<callbacks::Webhooks>(m_config.callback_timeout);
     m_registry = std::make_unique<push::NamespaceRegistry>(m_store.get());
     m_registry->setApnsListMaxEntries(m_config.apns_list_max_entries);
-    m_gateway = std::make_unique<push::ClientGateway>(m_io.get(), m_registry.get(), m_store.get(),
-                                                      m_webhooks.get(), m_settings.get());
-    m_pipeline = std::make_unique<push::PushPipeline>(m_store.get(), m_registry.get(),
-                                                      m_gateway.get(), m_settings.get());
-    m_gateway->setPipeline(m_pipeline.get());
+    // The domain, bottom up: the live directory, then the pipeline that
+    // delivers through it, then the client side that uses both.
+    m_live = std::make_unique<push::LiveClients>(m_io.get(), m_settings.get());
+    m_activity = std::make_unique<push::ActivityBroadcaster>(m_settings.get());
+    m_pipeline = std::make_unique<push::PushPipeline>(m_store.get(), m_registry.get(), m_live.get(),
+                                                      m_settings.get());
+    m_gateway = std::make_unique<push::ClientGateway>(
+        m_io.get(), m_registry.get(), m_store.get(), m_webhooks.get(), m_settings.get(),
+        m_live.get(), m_activity.get(), m_pipeline.get());
     m_apnsSender = std::make_unique<apns::Sender>(apnsOptions(m_config, &m_apnsError));
     m_apns = std::make_unique<push::ApnsDispatch>(m_apnsSender.get(), m_registry.get(),
                                                   m_settings.get());
@@ -204,8 +208,8 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
         // deployments on one Redis apart, like the key prefix.
         bo.channelPrefix = m_config.redis_prefix + QString::number(m_config.redis_db) + u':';
         bo.deliver = m_config.hasRole(Role::Socket);
-        m_bus = std::make_unique<cluster::ClusterBus>(bo, m_store.get(), m_registry.get(),
-                                                      m_pipeline.get(), m_gateway.get());
+        m_bus = std::make_unique<cluster::ClusterBus>(
+            bo, m_store.get(), m_registry.get(), m_pipeline.get(), m_live.get(), m_activity.get());
         // Who is online on which node, shared (expectAckCount, online reports).
         cluster::RedisPresenceOptions po;
         po.addresses = bo.addresses;
@@ -214,9 +218,8 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
         po.db = m_config.redis_db;
         po.prefix = m_config.redis_prefix;
         po.nodeTimeoutMs = m_config.node_timeout;
-        m_presence =
-            std::make_unique<cluster::RedisPresence>(po, m_registry.get(), m_gateway.get());
-        m_gateway->setPresence(m_presence.get());
+        m_presence = std::make_unique<cluster::RedisPresence>(po, m_registry.get(), m_live.get());
+        m_live->setPresence(m_presence.get());
     }
 
     m_router = std::make_unique<api::Router>();
@@ -239,7 +242,7 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
     m_router->get("/metrics", [this](const api::Context &, api::Reply reply) {
         reply.text(200, "text/plain; version=0.0.4; charset=utf-8", metricsText());
     });
-    m_restApi = std::make_unique<api::RestApi>(m_router.get(), m_registry.get(), m_gateway.get(),
+    m_restApi = std::make_unique<api::RestApi>(m_router.get(), m_registry.get(), m_live.get(),
                                                m_pipeline.get(), m_store.get(), m_settings.get(),
                                                m_config.admin_name, m_adminPassword);
     m_restApi->setAuthThrottle(m_config.auth_failure_limit,

@@ -39,6 +39,8 @@ namespace push {
 struct Settings;
 class NamespaceRegistry;
 class ClientGateway;
+class LiveClients;
+class ActivityBroadcaster;
 class PushPipeline;
 class OfflineWorker;
 class ApnsSender;
@@ -91,8 +93,10 @@ private:
     std::unique_ptr<sio::Server> m_io;
     std::unique_ptr<callbacks::Webhooks> m_webhooks;
     std::unique_ptr<push::NamespaceRegistry> m_registry;
-    std::unique_ptr<push::ClientGateway> m_gateway;
+    std::unique_ptr<push::LiveClients> m_live;
+    std::unique_ptr<push::ActivityBroadcaster> m_activity;
     std::unique_ptr<push::PushPipeline> m_pipeline;
+    std::unique_ptr<push::ClientGateway> m_gateway;
     std::unique_ptr<apns::Sender> m_apnsSender;
     QString m_apnsError; // a bad apns_* key: start() refuses
     std::unique_ptr<push::ApnsSender> m_apns;

@@ -2,7 +2,8 @@
 
 #include "logging.h"
 
-#include "push/gateway.h"
+#include "push/activitybroadcaster.h"
+#include "push/liveclients.h"
 #include "push/namespaceregistry.h"
 #include "push/pushpipeline.h"
 #include "store/redis/redisclient.h"
@@ -20,9 +21,10 @@ namespace qpush::cluster {
 
 ClusterBus::ClusterBus(ClusterBusOptions options, store::Store *store,
                        push::NamespaceRegistry *registry, push::PushPipeline *pipeline,
-                       push::ClientGateway *gateway, QObject *parent)
+                       push::LiveClients *live, push::ActivityBroadcaster *activity,
+                       QObject *parent)
     : QObject(parent), m_options(std::move(options)), m_nodeId(QUuid::createUuid().toRfc4122()),
-      m_store(store), m_registry(registry), m_pipeline(pipeline), m_gateway(gateway)
+      m_store(store), m_registry(registry), m_pipeline(pipeline), m_live(live)
 {
     store::RedisClientOptions co;
     co.addresses = m_options.addresses;
@@ -68,7 +70,7 @@ ClusterBus::ClusterBus(ClusterBusOptions options, store::Store *store,
                     publish(namespaceChannel(nsp), b);
                 }
             });
-    connect(gateway, &push::ClientGateway::activityBroadcast, this,
+    connect(activity, &push::ActivityBroadcaster::activityBroadcast, this,
             [this](const QString &nsp, const QString &room, const QString &exceptClient,
                    const QString &event, const QJsonObject &payload) {
                 BusMessage b;
@@ -200,15 +202,15 @@ void ClusterBus::onMessage(const QByteArray &channel, const QByteArray &payload)
             m_pipeline->deliverLocal(m->push);
         break;
     case BusMessage::Kind::Transfer:
-        if (m_options.deliver && m_gateway && channel == namespaceChannel(m->nsp))
-            m_gateway->applyTransfer(m->nsp, m->clientIds, m->targetRoom, m->join,
-                                     QJsonDocument::fromJson(m->payload).object());
+        if (m_options.deliver && m_live && channel == namespaceChannel(m->nsp))
+            m_live->applyTransfer(m->nsp, m->clientIds, m->targetRoom, m->join,
+                                  QJsonDocument::fromJson(m->payload).object());
         break;
     case BusMessage::Kind::RoomEvent:
-        if (m_options.deliver && m_gateway && channel == namespaceChannel(m->nsp) &&
+        if (m_options.deliver && m_live && channel == namespaceChannel(m->nsp) &&
             (m->event == u"peopleJoin" || m->event == u"peopleLeave"))
-            m_gateway->deliver(m->nsp, m->room, m->exceptClient, m->event,
-                               {QJsonDocument::fromJson(m->payload).object()});
+            m_live->deliver(m->nsp, m->room, m->exceptClient, m->event,
+                            {QJsonDocument::fromJson(m->payload).object()});
         break;
     case BusMessage::Kind::NamespaceChanged:
         if (m_registry && channel == controlChannel())

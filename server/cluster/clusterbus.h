@@ -34,7 +34,8 @@ class RedisSubscriber;
 namespace qpush::push {
 class NamespaceRegistry;
 class PushPipeline;
-class ClientGateway;
+class LiveClients;
+class ActivityBroadcaster;
 } // namespace qpush::push
 
 namespace qpush::cluster {
@@ -55,8 +56,8 @@ class ClusterBus : public QObject
     Q_OBJECT
 public:
     ClusterBus(ClusterBusOptions options, store::Store *store, push::NamespaceRegistry *registry,
-               push::PushPipeline *pipeline, push::ClientGateway *gateway,
-               QObject *parent = nullptr);
+               push::PushPipeline *pipeline, push::LiveClients *live,
+               push::ActivityBroadcaster *activity, QObject *parent = nullptr);
     ~ClusterBus() override;
 
     /// Connects and subscribes (call once the namespaces are loaded).
@@ -86,7 +87,7 @@ private:
     store::Store *m_store;
     QPointer<push::NamespaceRegistry> m_registry;
     QPointer<push::PushPipeline> m_pipeline;
-    QPointer<push::ClientGateway> m_gateway;
+    QPointer<push::LiveClients> m_live;
     std::unique_ptr<store::RedisClient> m_publisher;
     std::unique_ptr<store::RedisSubscriber> m_subscriber;
     bool m_started = false;

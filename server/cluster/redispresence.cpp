@@ -2,7 +2,7 @@
 
 #include "logging.h"
 
-#include "push/gateway.h"
+#include "push/liveclients.h"
 #include "push/namespaceregistry.h"
 
 #include <QDateTime>
@@ -192,9 +192,9 @@ QJsonArray sortedNames(const store::RedisValue &v)
 } // namespace
 
 RedisPresence::RedisPresence(RedisPresenceOptions options, push::NamespaceRegistry *registry,
-                             push::ClientGateway *gateway, QObject *parent)
+                             push::LiveClients *live, QObject *parent)
     : QObject(parent), m_options(std::move(options)), m_prefix(m_options.prefix.toUtf8()),
-      m_registry(registry), m_gateway(gateway), m_nodeId(newNodeId())
+      m_registry(registry), m_live(live), m_nodeId(newNodeId())
 {
     const QByteArray helpers(kHelpers);
     m_apply = store::RedisScript::fromBody(helpers + kApply);
@@ -374,8 +374,8 @@ void RedisPresence::becomeWritable()
     m_writable = true;
     m_pending.clear(); // the snapshot below includes them
     m_pendingOrder.clear();
-    if (m_gateway)
-        m_gateway->forEachOnline([this](const push::OnlineClient &c, const QStringList &rooms) {
+    if (m_live)
+        m_live->forEachOnline([this](const push::OnlineClient &c, const QStringList &rooms) {
             clientOnline(c);
             for (const QString &room : rooms)
                 roomChanged(c, room, true);
@@ -542,10 +542,10 @@ void RedisPresence::countRoom(const QString &nsp, const QString &room, const QSt
                                self->m_queryWarned = false;
                            return done(std::max<qint64>(0, v.toInteger()));
                        }
-                       if (!self || !self->m_gateway)
+                       if (!self || !self->m_live)
                            return done(0);
                        self->queryFailed(v);
-                       done(self->m_gateway->countOnline(nsp, room, exceptClient));
+                       done(self->m_live->countOnline(nsp, room, exceptClient));
                    });
 }
 
@@ -567,10 +567,10 @@ void RedisPresence::roomOnline(const QString &nsp, const QStringList &rooms,
                             e.at(4 * i + 2).toInteger(), e.at(4 * i + 3).toInteger()});
             return done(out);
         }
-        if (self && self->m_gateway) {
+        if (self && self->m_live) {
             self->queryFailed(v);
             for (const QString &room : rooms)
-                out.append(self->m_gateway->roomOnline(nsp, room));
+                out.append(self->m_live->roomOnline(nsp, room));
         }
         done(out);
     });
@@ -599,10 +599,10 @@ void RedisPresence::namespaceOnline(const QString &nsp, bool detail, int listLim
                            }
                            return done(o);
                        }
-                       if (!self || !self->m_gateway)
+                       if (!self || !self->m_live)
                            return done(QJsonObject{});
                        self->queryFailed(v);
-                       done(self->m_gateway->namespaceOnline(nsp, detail));
+                       done(self->m_live->namespaceOnline(nsp, detail));
                    });
 }
 

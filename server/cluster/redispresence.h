@@ -38,7 +38,7 @@
 
 namespace qpush::push {
 class NamespaceRegistry;
-class ClientGateway;
+class LiveClients;
 } // namespace qpush::push
 
 namespace qpush::cluster {
@@ -60,7 +60,7 @@ class RedisPresence : public QObject, public push::Presence
     Q_OBJECT
 public:
     RedisPresence(RedisPresenceOptions options, push::NamespaceRegistry *registry,
-                  push::ClientGateway *gateway, QObject *parent = nullptr);
+                  push::LiveClients *live, QObject *parent = nullptr);
     ~RedisPresence() override;
 
     /// Connects, registers this node and starts the heartbeat.
@@ -107,7 +107,7 @@ private:
     RedisPresenceOptions m_options;
     QByteArray m_prefix;
     QPointer<push::NamespaceRegistry> m_registry;
-    QPointer<push::ClientGateway> m_gateway;
+    QPointer<push::LiveClients> m_live;
     std::unique_ptr<store::RedisClient> m_client;
     store::RedisScript m_apply, m_drop, m_count, m_rooms, m_nsp, m_register;
     QByteArray m_nodeId;

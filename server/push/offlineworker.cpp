@@ -1,7 +1,7 @@
 #include "offlineworker.h"
 
-#include "gateway.h"
 #include "logging.h"
+#include "storeerror.h"
 
 #include <QDateTime>
 #include <QPointer>

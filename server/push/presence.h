@@ -1,5 +1,5 @@
 // Who is online, as the domain asks it: expectAckCount of a push, online
-// reports (SPEC §4 report/online, namespace list `online`). The gateway tells
+// reports (SPEC §4 report/online, namespace list `online`). The live client directory tells
 // the presence what happens on this node (a client came online, joined or
 // left a room, went away); queries answer for the whole deployment.
 // LocalPresence answers from this node's sockets (one node, SQLite); the
@@ -19,7 +19,7 @@
 
 namespace qpush::push {
 
-class ClientGateway;
+class LiveClients;
 
 struct OnlineCounts
 {
@@ -46,7 +46,7 @@ class Presence
 public:
     virtual ~Presence() = default;
 
-    // This node's changes (called by the gateway, in the order they happen).
+    // This node's changes (reported by LiveClients, in the order they happen).
     virtual void clientOnline(const OnlineClient &client) = 0;
     virtual void clientOffline(const OnlineClient &client) = 0;
     virtual void roomChanged(const OnlineClient &client, const QString &room, bool joined) = 0;
@@ -67,7 +67,7 @@ public:
 class LocalPresence final : public Presence
 {
 public:
-    explicit LocalPresence(const ClientGateway *gateway) : m_gateway(gateway) {}
+    explicit LocalPresence(const LiveClients *live) : m_live(live) {}
 
     void clientOnline(const OnlineClient &) override {}
     void clientOffline(const OnlineClient &) override {}
@@ -81,7 +81,7 @@ public:
                          std::function<void(QJsonObject)> done) override;
 
 private:
-    const ClientGateway *m_gateway;
+    const LiveClients *m_live;
 };
 
 } // namespace qpush::push

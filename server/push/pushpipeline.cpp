@@ -4,6 +4,7 @@
 
 #include "json.h"
 #include "logging.h"
+#include "storeerror.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -20,10 +21,9 @@ DomainError invalid(const QString &m)
 }
 } // namespace
 
-PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, ClientGateway *gateway,
+PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
                            const Settings *settings, QObject *parent)
-    : QObject(parent), m_store(store), m_registry(registry), m_gateway(gateway),
-      m_settings(settings)
+    : QObject(parent), m_store(store), m_registry(registry), m_live(live), m_settings(settings)
 {
 }
 
@@ -111,13 +111,13 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
         return save(std::move(record), lost, std::move(done));
     // Online on every node at send time (a Redis round trip with several nodes).
     QPointer<PushPipeline> self(this);
-    m_gateway->presence()->countRoom(nsp, record.room, record.exceptClient,
-                                     [self, record, done](qint64 online) mutable {
-                                         if (!self)
-                                             return;
-                                         record.onlineClientCount = int(online);
-                                         self->save(std::move(record), false, std::move(done));
-                                     });
+    m_live->presence()->countRoom(nsp, record.room, record.exceptClient,
+                                  [self, record, done](qint64 online) mutable {
+                                      if (!self)
+                                          return;
+                                      record.onlineClientCount = int(online);
+                                      self->save(std::move(record), false, std::move(done));
+                                  });
 }
 
 void PushPipeline::save(store::PushRecord record, bool lost,
@@ -151,8 +151,8 @@ void PushPipeline::save(store::PushRecord record, bool lost,
 
 qsizetype PushPipeline::deliverLocal(const store::PushMessage &message)
 {
-    return m_gateway->deliver(message.nsp, message.room, message.exceptClient,
-                              QStringLiteral("push"), {messageToJson(message)});
+    return m_live->deliver(message.nsp, message.room, message.exceptClient, QStringLiteral("push"),
+                           {messageToJson(message)});
 }
 
 void PushPipeline::acknowledge(const QString &nsp, qint64 id, const QString &clientId,
@@ -279,7 +279,7 @@ void PushPipeline::transfer(const QString &nsp, const QJsonObject &body,
                 {QStringLiteral("targetRoom"), target},
                 {QStringLiteral("type"), type},
                 {QStringLiteral("namespace"), nsp}};
-            self->m_gateway->applyTransfer(nsp, r.value(), target.toString(), join, payload);
+            self->m_live->applyTransfer(nsp, r.value(), target.toString(), join, payload);
             Q_EMIT self->transferApplied(nsp, r.value(), target.toString(), join, payload);
             done(std::nullopt);
         });

@@ -5,7 +5,8 @@
 // answers sync and transfer.
 #pragma once
 
-#include "gateway.h"
+#include "liveclients.h"
+#include "namespaceregistry.h"
 #include "settings.h"
 
 #include "store/store.h"
@@ -31,7 +32,7 @@ class PushPipeline : public QObject
 {
     Q_OBJECT
 public:
-    PushPipeline(store::Store *store, NamespaceRegistry *registry, ClientGateway *gateway,
+    PushPipeline(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
                  const Settings *settings, QObject *parent = nullptr);
 
     // A push from the REST API or a client (SPEC §4 fields).
@@ -77,7 +78,7 @@ private:
 
     store::Store *m_store;
     NamespaceRegistry *m_registry;
-    ClientGateway *m_gateway;
+    LiveClients *m_live;
     const Settings *m_settings;
     qint64 m_accepted = 0;
 };

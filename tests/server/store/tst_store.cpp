@@ -1,16 +1,21 @@
 // The store contract: one suite, run unchanged against every backend
-// (initTestCase_data rows "sqlite", "redis", "cluster").
+// (initTestCase_data rows "sqlite", "redis", "cluster", and "memory": the
+// in-memory test store of tests/support that the in-process suites use).
 
 #include "storetestutil.h"
 
+#include "shared/clock.h"
 #include "store/codec.h"
 #include "store/redis/redisstore.h"
 #include "store/sqlite/sqlitestore.h"
+#include "support/fakeclock.h"
+#include "support/memorystore.h"
 #include "support/redisfixture.h"
 
 #include <QDateTime>
 #include <QFile>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -64,6 +69,10 @@ private:
     QString m_tag; // names this test's sqlite file / redis prefix
     std::unique_ptr<qpush::test::RedisServer> m_redis;
     std::unique_ptr<qpush::test::RedisCluster> m_cluster;
+    // The memory row: one data set per tag, so that two stores of one tag
+    // share it like two connections to one database.
+    qpush::SystemClock m_clock;
+    std::map<QString, std::shared_ptr<qpush::test::MemoryStoreData>> m_memory;
 
 private Q_SLOTS:
     void initTestCase_data();
@@ -98,6 +107,7 @@ private Q_SLOTS:
     void redisHung();
     void redisAuthAndSelect();
     void clusterSlotMigration();
+    void memoryFakeClockAndOutage();
 };
 
 QString TstStore::backend() const
@@ -112,6 +122,7 @@ void TstStore::initTestCase_data()
     QTest::newRow("sqlite") << QStringLiteral("sqlite");
     QTest::newRow("redis") << QStringLiteral("redis");
     QTest::newRow("cluster") << QStringLiteral("cluster");
+    QTest::newRow("memory") << QStringLiteral("memory");
 }
 
 void TstStore::initTestCase()
@@ -145,6 +156,12 @@ std::unique_ptr<Store> TstStore::makeStore(const QString &tag)
 {
     QFETCH_GLOBAL(QString, backend);
     const QString name = tag.isEmpty() ? m_tag : tag;
+    if (backend == u"memory") {
+        auto &data = m_memory[name];
+        if (!data)
+            data = qpush::test::MemoryStore::makeData();
+        return std::make_unique<qpush::test::MemoryStore>(&m_clock, data);
+    }
     if (backend == u"sqlite") {
         SqliteOptions o;
         o.path = m_tmp.path() + QStringLiteral("/") + name + QStringLiteral(".db");
@@ -1503,7 +1520,7 @@ void TstStore::redisAuthAndSelect()
 
 void TstStore::redisBadData()
 {
-    if (backend() == u"sqlite")
+    if (backend() != u"redis" && backend() != u"cluster")
         QSKIP("Redis only");
     auto s = openStore();
     QVERIFY(s);
@@ -1594,6 +1611,51 @@ void TstStore::clusterSlotMigration()
     STORE_OK(next);
     QCOMPARE(next->serverNum, 1);
     QVERIFY(m_cluster->waitConverged());
+}
+
+void TstStore::memoryFakeClockAndOutage()
+{
+    if (backend() != u"memory")
+        QSKIP("memory store only");
+    qpush::test::FakeClock clock;
+    qpush::test::MemoryStore s(&clock);
+    STORE_OK(CALL(Done, s.open(cb)));
+    const QString nsp = nextNsp();
+    const QString a1 =
+        makeClientId(nsp, QStringLiteral("u1"), Platform::Android, QStringLiteral("a1"));
+    PushRecord p = makePush(nsp, QStringLiteral("r"), 3600000);
+    p.sendDate = clock.nowMs();
+    p.offlineClientIds = {a1};
+    auto pushed = CALL(PushSaved, s.savePush(p, cb));
+    STORE_OK(pushed);
+    auto r = CALL(PushReport, s.getReport(nsp, pushed->id, false, cb));
+    STORE_OK(r);
+    QCOMPARE(r->message.expireAt, clock.nowMs() + 3600000);
+
+    // Answers are posted, never given inside the call.
+    bool answered = false;
+    s.countClients(nsp, [&answered](Result<qint64>) { answered = true; });
+    QVERIFY(!answered);
+    QTRY_VERIFY(answered);
+
+    // One millisecond before the hour the push lives; at the hour it is gone.
+    clock.advance(3600000 - 1);
+    STORE_OK(CALL(PushReport, s.getReport(nsp, pushed->id, false, cb)));
+    clock.advance(1);
+    STORE_ERR(CALL(PushReport, s.getReport(nsp, pushed->id, false, cb)), ErrorCode::NotFound);
+    auto offline = CALL(QList<PushMessage>, s.offlineMessages(a1, kAllBytes, cb));
+    STORE_OK(offline);
+    QVERIFY(offline->isEmpty());
+
+    // An outage: every call answers Unavailable until the backend is back.
+    QSignalSpy changed(&s, &Store::availabilityChanged);
+    s.setAvailable(false);
+    STORE_ERR(CALL(qint64, s.countClients(nsp, cb)), ErrorCode::Unavailable);
+    s.setAvailable(true);
+    STORE_OK(CALL(qint64, s.countClients(nsp, cb)));
+    QCOMPARE(changed.size(), 2);
+    QCOMPARE(changed.at(0).at(0).toBool(), false);
+    QCOMPARE(changed.at(1).at(0).toBool(), true);
 }
 
 // --------------------------------------------------------------- entry

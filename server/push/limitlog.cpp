@@ -1,0 +1,18 @@
+#include "limitlog.h"
+
+#include "logging.h"
+
+#include <QDateTime>
+
+namespace qpush::push {
+
+void LimitLog::tripped(const char *limit, const QString &what)
+{
+    qint64 suppressed = 0;
+    if (m_gate.allow(limit, QDateTime::currentMSecsSinceEpoch(), &suppressed))
+        qCWarning(lcPush).noquote()
+            << "limit" << limit << "tripped:" << what
+            << QStringLiteral("(%1 more since the last line)").arg(suppressed);
+}
+
+} // namespace qpush::push

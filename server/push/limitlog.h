@@ -1,0 +1,20 @@
+// One warning line per tripped limit and minute (docs/security-domain.md):
+// a flood of refused events must not become a flood of log lines.
+#pragma once
+
+#include "shared/limits.h"
+
+#include <QString>
+
+namespace qpush::push {
+
+class LimitLog
+{
+public:
+    void tripped(const char *limit, const QString &what);
+
+private:
+    LogGate m_gate;
+};
+
+} // namespace qpush::push
