@@ -625,6 +625,7 @@ void RestApi::buildAdminRoutes()
                    if (!key)
                        return;
                    m_live->disconnectNamespace(*key);
+                   m_live->presence()->clearNamespace(*key); // every node's share
                    reply.json(QJsonObject());
                });
     adminRoute("POST", "/api/admin/clear-legacy-client",

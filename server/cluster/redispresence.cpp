@@ -102,14 +102,19 @@ return 1
 const char kDrop[] = R"lua(
 local node, batch = ARGV[2], tonumber(ARGV[3])
 local nk = b .. 'n:' .. node
-local r = redis.call('HSCAN', nk, 0, 'COUNT', batch)
-for j = 1, #r[2], 2 do
-  local id = r[2][j]
+for _, id in ipairs(redis.call('HRANDFIELD', nk, batch)) do
   local owner = redis.call('HGET', b .. 'c', id)
   if owner and string.sub(owner, 1, #node + 1) == node .. '|' then remove(id)
   else redis.call('HDEL', nk, id) end
 end
 return redis.call('HLEN', nk)
+)lua";
+
+// ARGV: base, batch. Removes up to `batch` online clients of the namespace,
+// whichever node owns them; returns how many are left.
+const char kClear[] = R"lua(
+for _, id in ipairs(redis.call('HRANDFIELD', b .. 'c', tonumber(ARGV[2]))) do remove(id) end
+return redis.call('HLEN', b .. 'c')
 )lua";
 
 // ARGV: base, room, except client id ('' = none)
@@ -199,6 +204,7 @@ RedisPresence::RedisPresence(RedisPresenceOptions options, push::NamespaceRegist
     const QByteArray helpers(kHelpers);
     m_apply = store::RedisScript::fromBody(helpers + kApply);
     m_drop = store::RedisScript::fromBody(helpers + kDrop);
+    m_clear = store::RedisScript::fromBody(helpers + kClear);
     m_count = store::RedisScript::fromBody(kCount);
     m_rooms = store::RedisScript::fromBody(kRooms);
     m_nsp = store::RedisScript::fromBody(kNamespace);
@@ -211,7 +217,7 @@ RedisPresence::RedisPresence(RedisPresenceOptions options, push::NamespaceRegist
     co.db = m_options.db;
     co.reconnectMinMs = m_options.reconnectMinMs;
     co.reconnectMaxMs = m_options.reconnectMaxMs;
-    co.scripts = {m_apply, m_drop, m_count, m_rooms, m_nsp, m_register};
+    co.scripts = {m_apply, m_drop, m_clear, m_count, m_rooms, m_nsp, m_register};
     m_client = std::make_unique<store::RedisClient>(co);
     connect(m_client.get(), &store::RedisClient::availabilityChanged, this, [this](bool available) {
         if (!available || !m_started || m_closing)
@@ -517,6 +523,23 @@ void RedisPresence::shutdown(std::function<void()> done)
             if (--*remaining == 0)
                 done();
         });
+}
+
+void RedisPresence::clearNamespace(const QString &nsp)
+{
+    flush();
+    const QByteArray b = base(nsp);
+    QPointer<RedisPresence> self(this);
+    m_client->eval(m_clear, {b + 'c'}, {b, QByteArray::number(kDropBatch)},
+                   [self, nsp](const store::RedisValue &v) {
+                       // More left: another batch (HRANDFIELD: each call removes some).
+                       if (self && v.isInteger() && v.toInteger() > 0)
+                           return self->clearNamespace(nsp);
+                       if (v.isError())
+                           qCWarning(lcCluster).noquote()
+                               << "could not clear the online clients of" << nsp << ":"
+                               << QString::fromUtf8(v.bytes());
+                   });
 }
 
 // ---- queries ---------------------------------------------------------------------------

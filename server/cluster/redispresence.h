@@ -80,6 +80,8 @@ public:
     void clientOffline(const push::OnlineClient &client) override;
     void roomChanged(const push::OnlineClient &client, const QString &room, bool joined) override;
 
+    void clearNamespace(const QString &nsp) override;
+
     void countRoom(const QString &nsp, const QString &room, const QString &exceptClient,
                    std::function<void(qint64)> done) override;
     void roomOnline(const QString &nsp, const QStringList &rooms,
@@ -109,7 +111,7 @@ private:
     QPointer<push::NamespaceRegistry> m_registry;
     QPointer<push::LiveClients> m_live;
     std::unique_ptr<store::RedisClient> m_client;
-    store::RedisScript m_apply, m_drop, m_count, m_rooms, m_nsp, m_register;
+    store::RedisScript m_apply, m_drop, m_clear, m_count, m_rooms, m_nsp, m_register;
     QByteArray m_nodeId;
     QHash<QString, QByteArrayList> m_pending; // namespace -> op words of this pass
     QStringList m_pendingOrder;

@@ -51,6 +51,10 @@ public:
     virtual void clientOffline(const OnlineClient &client) = 0;
     virtual void roomChanged(const OnlineClient &client, const QString &room, bool joined) = 0;
 
+    /// Forgets every online client of a namespace, on every node
+    /// (clear-realtime-data; the namespace is offline, its clients go).
+    virtual void clearNamespace(const QString &nsp) = 0;
+
     /// Online clients of a room, `exceptClient` (may be empty) left out.
     virtual void countRoom(const QString &nsp, const QString &room, const QString &exceptClient,
                            std::function<void(qint64)> done) = 0;
@@ -72,6 +76,7 @@ public:
     void clientOnline(const OnlineClient &) override {}
     void clientOffline(const OnlineClient &) override {}
     void roomChanged(const OnlineClient &, const QString &, bool) override {}
+    void clearNamespace(const QString &) override {} // the sockets are the state
 
     void countRoom(const QString &nsp, const QString &room, const QString &exceptClient,
                    std::function<void(qint64)> done) override;

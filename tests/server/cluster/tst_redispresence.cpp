@@ -252,6 +252,34 @@ private Q_SLOTS:
                  QJsonArray({mine.clientId}));
     }
 
+    void clearNamespaceForgetsEveryNode_data() { countsSumTheNodes_data(); }
+    void clearNamespaceForgetsEveryNode()
+    {
+        setUpRedis();
+        const QString prefix = nextPrefix();
+        cluster::RedisPresence x(options(prefix), &m_registry, nullptr);
+        cluster::RedisPresence y(options(prefix), &m_registry, nullptr);
+        x.start();
+        y.start();
+        QTRY_VERIFY_WITH_TIMEOUT(x.isWriting() && y.isWriting(), 10000);
+        for (int i = 0; i < 30; ++i) {
+            auto &p = i % 2 ? x : y;
+            const auto c = online(QString::number(i), QStringLiteral("u%1").arg(i % 7),
+                                  store::Platform::Android, "c" + QByteArray::number(i));
+            p.clientOnline(c);
+            p.roomChanged(c, QStringLiteral("r%1").arg(i % 3), true);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(nspReport(x, false).value(QStringLiteral("clientCount")).toInt(),
+                                  30, 10000);
+        x.clearNamespace(kNsp);
+        const QJsonObject o = nspReport(x, true); // after the clear on x's connection
+        QCOMPARE(o.value(QStringLiteral("clientCount")).toInt(), 0);
+        QCOMPARE(o.value(QStringLiteral("userCount")).toInt(), 0);
+        QCOMPARE(o.value(QStringLiteral("roomCount")).toInt(), 0);
+        QCOMPARE(rooms(x, {QStringLiteral("r0")}).value(0).android, 0);
+        QCOMPARE(count(y, QStringLiteral("r1")), 0);
+    }
+
     void shutdownRemovesAtOnce_data() { countsSumTheNodes_data(); }
     void shutdownRemovesAtOnce()
     {
