@@ -24,4 +24,8 @@ public:
     qint64 nowMs() const override;
 };
 
+/// A SystemClock to point at by default. It has no state, so sharing one
+/// instance is sharing a function, not a global.
+const Clock &systemClock();
+
 } // namespace qpush

@@ -74,7 +74,8 @@ apns::SenderOptions apnsOptions(const Config &config, QString *error)
 
 } // namespace
 
-Application::Application(Config config, QString adminPassword, QObject *parent)
+Application::Application(Config config, QString adminPassword, Collaborators collaborators,
+                         QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_adminPassword(std::move(adminPassword))
 {
     m_deadlines = std::make_unique<net::DeadlineQueue>();
@@ -161,8 +162,12 @@ Application::Application(Config config, QString adminPassword, QObject *parent)
         s.system = QStringLiteral("qpush");
     if (qEnvironmentVariableIsSet("QPUSHTEST_HOUR_MS")) // tests shorten expiry
         s.hourMs = qEnvironmentVariableIntValue("QPUSHTEST_HOUR_MS");
+    if (collaborators.clock)
+        s.clock = collaborators.clock;
 
-    if (m_config.usesRedisStore()) {
+    if (collaborators.store) {
+        m_store = std::move(collaborators.store);
+    } else if (m_config.usesRedisStore()) {
         store::RedisOptions ro;
         ro.addresses = m_config.redis_address;
         // Several addresses are the seeds of a Redis Cluster (SPEC §1).

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "app/config.h"
+#include "store/store.h"
 
 #include <QObject>
 
@@ -11,6 +12,8 @@
 #include <memory>
 
 namespace qpush {
+
+class Clock;
 
 namespace net {
 class DeadlineQueue;
@@ -26,9 +29,6 @@ namespace api {
 class Router;
 class RestApi;
 } // namespace api
-namespace store {
-class Store;
-}
 namespace callbacks {
 class Webhooks;
 }
@@ -50,11 +50,20 @@ class ClusterBus;
 class RedisPresence;
 } // namespace cluster
 
+/// Collaborators the composition root otherwise builds itself. Production
+/// passes none; in-process tests pass an in-memory store and a fake clock.
+struct Collaborators
+{
+    std::unique_ptr<store::Store> store; ///< null: SQLite or Redis, as the config says
+    const Clock *clock = nullptr;        ///< null: the system clock; must outlive the app
+};
+
 class Application : public QObject
 {
     Q_OBJECT
 public:
-    Application(Config config, QString adminPassword, QObject *parent = nullptr);
+    Application(Config config, QString adminPassword, Collaborators collaborators = {},
+                QObject *parent = nullptr);
     ~Application() override;
 
     // Opens the store, loads the namespaces and listens on the configured

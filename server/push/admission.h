@@ -6,6 +6,7 @@
 #pragma once
 
 #include "limitlog.h"
+#include "liveclients.h"
 #include "namespaceregistry.h"
 #include "settings.h"
 
@@ -15,10 +16,9 @@
 
 #include <functional>
 #include <optional>
+#include <variant>
 
 namespace qpush::push {
-
-struct ConnectedClient;
 
 class Admission
 {
@@ -33,6 +33,12 @@ public:
     void authorize(sio::Socket *socket, std::function<void(std::optional<sio::ConnectError>)> next);
 
 private:
+    // The identity a socket asks for (name rules applied), or why not.
+    std::variant<ConnectedClient, QString> identify(sio::Socket *socket) const;
+    // Takes the handshake callback's answer into `cc`; the refusal if any.
+    std::optional<QString> applyHandshake(callbacks::HandshakeResult result, ConnectedClient &cc);
+    bool isOffline(const QString &nsp) const;
+
     NamespaceRegistry *m_registry;
     store::Store *m_store;
     callbacks::Webhooks *m_webhooks;

@@ -1,7 +1,7 @@
 #include "offlineworker.h"
 
 #include "logging.h"
-#include "storeerror.h"
+#include "sequence.h"
 
 #include <QDateTime>
 #include <QPointer>
@@ -64,14 +64,12 @@ void OfflineWorker::runOffline(const store::Job &job, std::function<void()> fini
     bool ok = false;
     const qint64 id = job.payload.toLongLong(&ok);
     QPointer<OfflineWorker> self(this);
-    auto complete = [self, job, id, finished] {
+    auto complete = [self, job, finished] {
         if (!self)
             return finished();
-        self->m_store->completeJob(job.nsp, job.id, [self, id, finished](store::Result<bool> r) {
-            if (self && r) {
+        self->m_store->completeJob(job.nsp, job.id, [self, finished](store::Result<bool> r) {
+            if (self && r)
                 ++self->m_completed;
-                Q_EMIT self->jobCompleted(id);
-            }
             finished();
         });
     };
@@ -84,51 +82,63 @@ void OfflineWorker::runOffline(const store::Job &job, std::function<void()> fini
         qCInfo(lcPush) << "offline job will be retried:" << e.toString();
         finished();
     };
-    m_store->getReport(job.nsp, id, false, [=](store::Result<store::PushReport> report) {
-        if (!self)
-            return finished();
-        if (!report) {
-            if (report.error().code == store::ErrorCode::NotFound)
-                return complete(); // expired meanwhile: nothing to do
-            return retryLater(report.error());
-        }
-        const store::PushMessage message = report.value().message;
-        self->m_store->pendingRecipients(
-            job.nsp, id, [=](store::Result<QList<store::ClientInfo>> r) {
-                if (!self)
-                    return finished();
+
+    // What the steps learn: the push, then its recipients by platform.
+    struct Work
+    {
+        store::PushMessage message;
+        QStringList android;
+        QList<store::ClientInfo> ios;
+    };
+    auto work = std::make_shared<Work>();
+    using Next = Sequence::Next;
+    Sequence(this, finished)
+        .then([this, job, id, work, complete, retryLater](const Next &next) {
+            m_store->getReport(job.nsp, id, false, [=](store::Result<store::PushReport> report) {
+                if (!report) {
+                    if (report.error().code == store::ErrorCode::NotFound)
+                        return complete(); // expired meanwhile: nothing to do
+                    return retryLater(report.error());
+                }
+                work->message = report.value().message;
+                next();
+            });
+        })
+        .then([this, job, id, work, retryLater](const Next &next) {
+            m_store->pendingRecipients(job.nsp, id, [=](store::Result<QList<store::ClientInfo>> r) {
                 if (!r)
                     return retryLater(r.error());
-                QStringList android;
-                QList<store::ClientInfo> ios;
                 for (const store::ClientInfo &c : r.value()) {
                     if (!c.leaveMessage)
                         continue;
                     if (c.platform == store::Platform::Android)
-                        android.append(c.clientId);
+                        work->android.append(c.clientId);
                     else if (c.platform == store::Platform::Ios && !c.deviceToken.isEmpty() &&
-                             !c.noSendApns.contains(message.room))
-                        ios.append(c);
+                             !c.noSendApns.contains(work->message.room))
+                        work->ios.append(c);
                 }
-                auto afterAndroid = [=](store::Result<store::Done> added) {
-                    if (!self)
-                        return finished();
-                    if (!added)
-                        return retryLater(added.error());
-                    if (ios.isEmpty())
-                        return complete();
-                    ApnsDelivery d{
-                        job.nsp,          id, message.room, message.apnsName, message.pushData,
-                        message.expireAt, ios};
-                    self->runApns(d, complete, retryLater);
-                };
-                if (android.isEmpty())
-                    return afterAndroid(store::Done{});
-                self->m_store->addOfflineEntries(job.nsp, id, android,
-                                                 self->m_settings->androidUnreadMessageListMaxLimit,
-                                                 afterAndroid);
+                next();
             });
-    });
+        })
+        .then([this, job, id, work, retryLater](const Next &next) {
+            if (work->android.isEmpty())
+                return next();
+            m_store->addOfflineEntries(job.nsp, id, work->android,
+                                       m_settings->androidUnreadMessageListMaxLimit,
+                                       [=](store::Result<store::Done> added) {
+                                           if (!added)
+                                               return retryLater(added.error());
+                                           next();
+                                       });
+        })
+        .then([this, job, id, work, complete, retryLater](const Next &) {
+            if (work->ios.isEmpty())
+                return complete();
+            const store::PushMessage &m = work->message;
+            runApns({job.nsp, id, m.room, m.apnsName, m.pushData, m.expireAt, work->ios}, complete,
+                    retryLater);
+        })
+        .run();
 }
 
 // The APNs part of an offline job. Every answer is recorded per (push,

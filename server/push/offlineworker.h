@@ -27,9 +27,6 @@ public:
     void stop() { m_timer.stop(); }
     qint64 completedJobs() const { return m_completed; }
 
-Q_SIGNALS:
-    void jobCompleted(qint64 messageId);
-
 private:
     void poll();
     void run(const store::Job &job, std::function<void()> finished);

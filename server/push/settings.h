@@ -2,6 +2,7 @@
 // domain does not depend on the application layer).
 #pragma once
 
+#include "shared/clock.h"
 #include "shared/namerules.h"
 
 #include <QString>
@@ -31,7 +32,9 @@ struct Settings
     int apnsListMaxEntries = 32;   // apns_list entries of one namespace
     QString system;                // host name shown in `ok`
     quint16 socketPort = 0;        // shown in `ok`
-    qint64 hourMs = 3600 * 1000;   // tests shorten the hour to test expiry
+    qint64 hourMs = 3600 * 1000;
+    // Where the domain reads wall-clock time; tests pass a fake one.
+    const Clock *clock = &systemClock();
     QString apnsAlert = QStringLiteral("通知"); // alert text when pushData has no apsData
     int apnsPayloadSize = 4000;                 // bytes; larger APNs payloads are refused
 };

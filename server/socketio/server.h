@@ -101,7 +101,7 @@ public:
     void use(Middleware middleware) { m_middlewares.append(std::move(middleware)); }
     void on(const QString &event, EventHandler handler)
     {
-        m_handlers.insert(event, std::move(handler));
+        m_handlers.emplace(event, std::move(handler)); // QHash::insert only copies
     }
     void onConnection(ConnectionHook hook) { m_onConnection = std::move(hook); }
     void onDisconnect(DisconnectHook hook) { m_onDisconnect = std::move(hook); }

@@ -90,17 +90,14 @@ public:
     /// Newest first; page counts from 1.
     virtual void listReports(const QString &nsp, int page, int size,
                              Callback<QList<PushReport>> done) = 0;
-    /// A receipt, counted once per client and only from a target: an
-    /// (all-time) member of the push's room other than its `except` client.
-    /// Removes the message from the client's offline list in every case.
-    /// NotFound when the message is unknown or expired.
-    virtual void recordAck(const QString &nsp, qint64 id, const QString &clientId,
-                           Callback<AckOutcome> done) = 0;
-    /// recordAck for many clients of one push in one backend round trip: one
-    /// outcome per entry of `clientIds`, in order (a client listed twice is
-    /// counted at most once: its first entry). NotFound when the message is
-    /// unknown or expired, Invalid when an entry is not a client id (nothing
-    /// is then changed).
+    /// Receipts of one push, in one backend round trip. A receipt is counted
+    /// once per client and only from a target: an (all-time) member of the
+    /// push's room other than its `except` client; it removes the message
+    /// from the client's offline list in every case. One outcome per entry
+    /// of `clientIds`, in order (a client listed twice is counted at most
+    /// once: its first entry). NotFound when the message is unknown or
+    /// expired, Invalid when an entry is not a client id (nothing is then
+    /// changed).
     virtual void recordAcks(const QString &nsp, qint64 id, const QStringList &clientIds,
                             Callback<QList<AckOutcome>> done) = 0;
     virtual void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,

@@ -570,18 +570,6 @@ void MemoryStore::listReports(const QString &nsp, int page, int size,
     });
 }
 
-void MemoryStore::recordAck(const QString &nsp, qint64 id, const QString &clientId,
-                            Callback<AckOutcome> done)
-{
-    recordAcks(nsp, id, {clientId}, [done = std::move(done)](Result<QList<AckOutcome>> r) {
-        if (!r)
-            return done(r.error());
-        if (r->size() != 1)
-            return done(Error{ErrorCode::Internal, QStringLiteral("one ack, several outcomes")});
-        done(r->constFirst());
-    });
-}
-
 void MemoryStore::recordAcks(const QString &nsp, qint64 id, const QStringList &clientIds,
                              Callback<QList<AckOutcome>> done)
 {

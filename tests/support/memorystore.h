@@ -83,8 +83,6 @@ public:
                    store::Callback<store::PushReport> done) override;
     void listReports(const QString &nsp, int page, int size,
                      store::Callback<QList<store::PushReport>> done) override;
-    void recordAck(const QString &nsp, qint64 id, const QString &clientId,
-                   store::Callback<store::AckOutcome> done) override;
     void recordAcks(const QString &nsp, qint64 id, const QStringList &clientIds,
                     store::Callback<QList<store::AckOutcome>> done) override;
     void recordApnsResult(const QString &nsp, qint64 id, const store::ApnsResult &r,

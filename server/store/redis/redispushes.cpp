@@ -210,32 +210,6 @@ void RedisStore::listReports(const QString &nsp, int page, int size,
         }));
 }
 
-void RedisStore::recordAck(const QString &nsp, qint64 id, const QString &clientId,
-                           Callback<AckOutcome> done)
-{
-    auto p = parseClientId(clientId);
-    if (!p) {
-        failLater(std::move(done), invalid(QStringLiteral("not a client id: ") + clientId));
-        return;
-    }
-    const QByteArray field = p->platform == Platform::Ios       ? QByteArrayLiteral("ai")
-                             : p->platform == Platform::Android ? QByteArrayLiteral("aa")
-                                                                : QByteArrayLiteral("aw");
-    const QByteArray idText = QByteArray::number(id);
-    const QByteArray cid = clientId.toUtf8();
-    m_client->eval(m_scripts.ack,
-                   {key(nsp, "m:" + idText), key(nsp, "a:" + idText), key(nsp, "o:" + cid)},
-                   {cid, field, platformName(p->platform).toUtf8(), idText, base(nsp)},
-                   handle(std::move(done), [nsp, id](const RedisValue &v) -> Result<AckOutcome> {
-                       auto n = redisInteger(v);
-                       if (!n)
-                           return n.error();
-                       if (n.value() < 0)
-                           return notFound(QStringLiteral("no message %1 in %2").arg(id).arg(nsp));
-                       return AckOutcome{n.value() == 1, n.value() != 2};
-                   }));
-}
-
 void RedisStore::recordAcks(const QString &nsp, qint64 id, const QStringList &clientIds,
                             Callback<QList<AckOutcome>> done)
 {

@@ -94,27 +94,9 @@ end
 return {serverNum, expireAt}
 )lua";
 
-// KEYS: m:<id> a:<id> o:<cid>   ARGV: cid platformField platformName id base
-// -> -1 unknown/expired, 0 already counted, 1 counted, 2 not a target
-const char kAck[] = R"lua(
-local room = redis.call('HGET', KEYS[1], 'room')
-if not room then return -1 end
-redis.call('ZREM', KEYS[3], ARGV[4])
-if ARGV[1] == redis.call('HGET', KEYS[1], 'exc') then return 2 end
-if redis.call('SISMEMBER', ARGV[5] .. 'r:' .. room .. ':' .. ARGV[3], ARGV[1]) == 0 then return 2 end
-local added = redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[3])
-if added == 1 then
-  redis.call('HINCRBY', KEYS[1], 'ac', 1)
-  redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-end
-return added
-)lua";
-
 // KEYS: m:<id> a:<id>   ARGV: base id, then per client: cid platformField platformName
-// -> -1 unknown/expired, else one code per client as in kAck (0 already
-// counted, 1 counted, 2 not a target); a client listed twice counts once.
+// -> -1 unknown/expired, else one code per client: 0 already counted,
+// 1 counted, 2 not a target; a client listed twice counts once.
 const char kAcks[] = R"lua(
 local room = redis.call('HGET', KEYS[1], 'room')
 if not room then return -1 end
@@ -455,7 +437,6 @@ RedisScripts RedisScripts::build()
 {
     return RedisScripts{
         make({kNow, kAddOffline, kPush}),
-        make({kAck}),
         make({kAcks}),
         make({kApns}),
         make({kApnsOutcomes}),
@@ -482,10 +463,10 @@ RedisScripts RedisScripts::build()
 
 QList<RedisScript> RedisScripts::all() const
 {
-    return {push,         ack,           acks, apnsResult, apnsOutcomes, listReports,      pending,
-            updateClient, editClientDnd, join, leave,      transfer,     roomLeaveMessage, roomDnd,
-            roomCounts,   legacy,        sync, addOffline, offline,      jobEnqueue,       jobClaim,
-            jobComplete,  sweep};
+    return {push,         acks,          apnsResult,  apnsOutcomes, listReports, pending,
+            updateClient, editClientDnd, join,        leave,        transfer,    roomLeaveMessage,
+            roomDnd,      roomCounts,    legacy,      sync,         addOffline,  offline,
+            jobEnqueue,   jobClaim,      jobComplete, sweep};
 }
 
 } // namespace qpush::store

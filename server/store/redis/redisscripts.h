@@ -11,7 +11,6 @@ namespace qpush::store {
 struct RedisScripts
 {
     RedisScript push;
-    RedisScript ack;
     RedisScript acks;
     RedisScript apnsResult;
     RedisScript apnsOutcomes;

@@ -160,19 +160,6 @@ void SqliteStore::listReports(const QString &nsp, int page, int size,
         std::move(done));
 }
 
-void SqliteStore::recordAck(const QString &nsp, qint64 id, const QString &clientId,
-                            Callback<AckOutcome> done)
-{
-    recordAcks(nsp, id, {clientId}, [done](Result<QList<AckOutcome>> r) {
-        if (!r)
-            return done(r.error());
-        if (r.value().size() != 1)
-            return done(Error{ErrorCode::Internal,
-                              QStringLiteral("one ack, %1 outcomes").arg(r.value().size())});
-        done(r.value().constFirst());
-    });
-}
-
 void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &clientIds,
                              Callback<QList<AckOutcome>> done)
 {

@@ -57,8 +57,6 @@ public:
                    Callback<PushReport> done) override;
     void listReports(const QString &nsp, int page, int size,
                      Callback<QList<PushReport>> done) override;
-    void recordAck(const QString &nsp, qint64 id, const QString &clientId,
-                   Callback<AckOutcome> done) override;
     void recordAcks(const QString &nsp, qint64 id, const QStringList &clientIds,
                     Callback<QList<AckOutcome>> done) override;
     void recordApnsResult(const QString &nsp, qint64 id, const ApnsResult &r,
