@@ -74,6 +74,7 @@ const std::vector<KeyDef> &keyDefs()
         {"redis_password", &Config::redis_password},
         {"redis_db", &Config::redis_db, 0, kIntMax},
         {"redis_prefix", &Config::redis_prefix},
+        {"node_timeout", &Config::node_timeout, 1000, 300000},
         {"key_reg", &Config::key_reg},
         {"room_max_length", &Config::room_max_length, 1, kIntMax},
         {"userid_max_length", &Config::userid_max_length, 1, kIntMax},

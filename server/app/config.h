@@ -65,6 +65,7 @@ struct Config
     QString redis_password;
     int redis_db = 0;
     QString redis_prefix = QStringLiteral("p_");
+    int node_timeout = 15000; // ms without a heartbeat before a node counts as dead
 
     // Names
     QString key_reg = QStringLiteral("^[\\w.\\-$#/]+$");
