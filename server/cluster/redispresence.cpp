@@ -409,7 +409,7 @@ void RedisPresence::reap()
                 return;
             }
             for (const store::RedisValue &e : v.elements()) {
-                const QByteArray node = e.bytes();
+                const QByteArray &node = e.bytes();
                 if (node.isEmpty() || node == self->m_nodeId)
                     continue;
                 const QByteArray key = self->nodeKey(node);
