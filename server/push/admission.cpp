@@ -5,7 +5,6 @@
 #include "rooms.h"
 #include "sequence.h"
 
-#include <QDateTime>
 #include <QPointer>
 
 namespace qpush::push {
@@ -171,7 +170,7 @@ void Admission::authorize(sio::Socket *socket,
                 return refuse(QStringLiteral("namespace is offline"));
             cc->clientId = store::makeClientId(cc->nsp, cc->userid, cc->platform, cc->uuid);
             store::ClientPatch patch;
-            patch.connectTime = QDateTime::currentMSecsSinceEpoch();
+            patch.connectTime = m_settings->clock->nowMs();
             m_store->updateClient(
                 cc->clientId, patch, [refuse, proceed](store::Result<store::ClientInfo> r) {
                     if (!r)

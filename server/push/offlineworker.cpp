@@ -3,7 +3,6 @@
 #include "logging.h"
 #include "sequence.h"
 
-#include <QDateTime>
 #include <QPointer>
 #include <QSet>
 
@@ -33,7 +32,7 @@ void OfflineWorker::poll()
     if (m_running > 0)
         return; // the previous batch is still being worked on
     QPointer<OfflineWorker> self(this);
-    m_store->claimJobs(QDateTime::currentMSecsSinceEpoch(), kBatch, kLeaseMs,
+    m_store->claimJobs(m_settings->clock->nowMs(), kBatch, kLeaseMs,
                        [self](store::Result<QList<store::Job>> r) {
                            if (!self)
                                return;
