@@ -56,7 +56,7 @@ callbacks::HandshakeRequest handshakeRequest(sio::Socket *socket, const store::N
     const QJsonObject query = socket->queryObject();
     for (auto it = query.begin(); it != query.end(); ++it)
         req.query.append({it.key(), it.value().toString()});
-    const QJsonObject auth = socket->auth();
+    const QJsonObject &auth = socket->auth();
     for (auto it = auth.begin(); it != auth.end(); ++it)
         if (!query.contains(it.key()) &&
             (it.value().isString() || it.value().isBool() || it.value().isDouble()))

@@ -13,7 +13,6 @@
 namespace qpush::push {
 
 namespace {
-
 ConnectedClient *clientOf(sio::Socket *socket)
 {
     return LiveClients::clientOf(socket);
@@ -61,8 +60,9 @@ void ClientEvents::install(sio::Namespace *nsp)
         {"ackPush", &ClientEvents::onAckPush},   {"push", &ClientEvents::onPush},
         {"sync", &ClientEvents::onSync},
     };
-    for (const auto &[name, handler] : events) {
-        nsp->on(QString::fromLatin1(name),
+    for (const auto &event : events) {
+        const Handler handler = event.second;
+        nsp->on(QString::fromLatin1(event.first),
                 [this, handler](sio::Socket *s, sio::Payload &p, sio::Ack ack) {
                     ConnectedClient *cc = clientOf(s);
                     if (!cc)
@@ -399,10 +399,13 @@ void ClientEvents::onPush(sio::Socket *socket, sio::Payload &payload, sio::Ack a
         return ack({clientReply(DomainError::Invalid, QStringLiteral("push takes an object"))});
     const qint64 now = m_settings->clock->nowMs();
     if (cc->lastClientPush &&
-        now - cc->lastClientPush < m_settings->clientPushIntervalSeconds * 1000LL)
+        now - cc->lastClientPush < m_settings->clientPushIntervalSeconds * 1000LL) {
+        if (auto *m = m_settings->metrics)
+            m->pushesRefused.inc("rate_limited");
         return ack({clientReply(DomainError::RateLimited,
                                 QStringLiteral("at most one push per %1 s")
                                     .arg(m_settings->clientPushIntervalSeconds))});
+    }
     QJsonObject body = arg.toObject();
     if (!body.contains(QStringLiteral("except")))
         body.insert(QStringLiteral("except"), cc->clientId);

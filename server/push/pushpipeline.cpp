@@ -18,6 +18,47 @@ DomainError invalid(const QString &m)
 {
     return {DomainError::Invalid, m};
 }
+
+// The qpush_pushes_refused_total reason of an error.
+QByteArray refusalReason(DomainError::Kind kind)
+{
+    switch (kind) {
+    case DomainError::Invalid:
+        return "invalid";
+    case DomainError::Unauthorized:
+        return "unauthorized";
+    case DomainError::Forbidden:
+        return "forbidden";
+    case DomainError::NotFound:
+        return "not_found";
+    case DomainError::Conflict:
+        return "conflict";
+    case DomainError::TooLarge:
+        return "too_large";
+    case DomainError::RateLimited:
+        return "rate_limited";
+    case DomainError::Unavailable:
+        return "unavailable";
+    case DomainError::Internal:
+        break;
+    }
+    return "internal";
+}
+
+// `done`, counting the outcome in qpush_pushes_accepted/refused_total.
+std::function<void(const PushOutcome &)> counted(metrics::ServerMetrics *m,
+                                                 std::function<void(const PushOutcome &)> done)
+{
+    if (!m)
+        return done;
+    return [m, done = std::move(done)](const PushOutcome &outcome) {
+        if (!outcome.error)
+            m->pushesAccepted.inc();
+        else
+            m->pushesRefused.inc(refusalReason(outcome.error->kind));
+        done(outcome);
+    };
+}
 } // namespace
 
 PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
@@ -29,6 +70,7 @@ PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, Liv
 void PushPipeline::push(const QString &nsp, const QJsonObject &body,
                         std::function<void(const PushOutcome &)> done)
 {
+    done = counted(m_settings->metrics, std::move(done));
     auto fail = [&done](DomainError e) { done(PushOutcome{std::move(e), 0, 0}); };
     const store::NamespaceRecord *ns = m_registry->find(nsp);
     if (!ns)
@@ -96,8 +138,6 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
     record.ttlMs = expireHours * kHourMs;
     record.recentLimit = m_settings->pushMessageListMaxLimit;
     record.offlineLimit = m_settings->androidUnreadMessageListMaxLimit;
-    record.onlineClientCount =
-        lost ? 0 : int(m_live->countOnline(nsp, record.room, record.exceptClient));
     if (record.leaveMessage) {
         // Durable follow-up: the store writes the job in the push's batch and
         // fills in the message id (empty payload).
@@ -108,6 +148,22 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
         record.followUp = job;
     }
 
+    if (lost) // stored, delivered to nobody
+        return save(std::move(record), lost, std::move(done));
+    // Online on every node at send time (a Redis round trip with several nodes).
+    QPointer<PushPipeline> self(this);
+    m_live->presence()->countRoom(nsp, record.room, record.exceptClient,
+                                  [self, record, done](qint64 online) mutable {
+                                      if (!self)
+                                          return;
+                                      record.onlineClientCount = int(online);
+                                      self->save(std::move(record), false, std::move(done));
+                                  });
+}
+
+void PushPipeline::save(store::PushRecord record, bool lost,
+                        std::function<void(const PushOutcome &)> done)
+{
     QPointer<PushPipeline> self(this);
     m_store->savePush(record, [self, record, lost, done](store::Result<store::PushSaved> r) {
         if (!self)
@@ -126,23 +182,32 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
         m.apnsName = record.apnsName;
         m.extra = record.extra;
         m.exceptClient = record.exceptClient;
+        qsizetype recipients = 0;
         if (!lost) {
-            self->deliverLocal(m);
+            recipients = self->deliverLocal(m);
             Q_EMIT self->deliveredLocally(m);
         }
+        qCInfo(lcPushes).noquote().nospace()
+            << "push id=" << m.id << " ns=" << m.nsp << " rooms=1 recipients=" << recipients
+            << " online=" << record.onlineClientCount << (lost ? " lost" : "");
         done(PushOutcome{std::nullopt, m.id, record.onlineClientCount});
     });
 }
 
 qsizetype PushPipeline::deliverLocal(const store::PushMessage &message)
 {
-    return m_live->deliver(message.nsp, message.room, message.exceptClient, QStringLiteral("push"),
-                           {messageToJson(message)});
+    const qsizetype n = m_live->deliver(message.nsp, message.room, message.exceptClient,
+                                        QStringLiteral("push"), {messageToJson(message)});
+    if (auto *m = m_settings->metrics)
+        m->deliveries.inc(quint64(n));
+    return n;
 }
 
 void PushPipeline::acknowledge(const QString &nsp, qint64 id, const QString &clientId,
                                std::function<void(std::optional<DomainError>)> done)
 {
+    if (auto *m = m_settings->metrics)
+        m->acks.inc();
     const AckKey key{nsp, id};
     auto it = m_pendingAcks.find(key);
     if (it == m_pendingAcks.end()) {

@@ -2,6 +2,7 @@
 // domain does not depend on the application layer).
 #pragma once
 
+#include "metrics/servermetrics.h"
 #include "shared/clock.h"
 #include "shared/namerules.h"
 
@@ -14,9 +15,11 @@ constexpr qint64 kHourMs = 3600 * 1000;
 
 struct Settings
 {
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
     NameRules names;
     bool roomActivityBroadcast = true;
     int workerMessageTimeoutMs = 5000;
+    int workerClaimTimeoutMs = 60000; // a job held this long by a silent worker goes to another
     int pushMessageExpireHours = 1;
     int pushMessageMaxExpireHours = 10;
     int pushMessageListMaxLimit = 1000;
