@@ -5,7 +5,6 @@
 
 #include "push/json.h"
 
-#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -46,11 +45,6 @@ ApiError toApiError(const store::Error &error)
 }
 
 namespace {
-
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
 
 // The JSON object of a POST body ({} when empty); nullopt after answering 400.
 std::optional<QJsonObject> bodyObject(const Context &ctx, Reply &reply)
@@ -165,7 +159,7 @@ RestApi::RestApi(Router *router, push::NamespaceRegistry *registry, push::LiveCl
 
 bool RestApi::throttled(const Context &ctx, Reply &reply)
 {
-    const int after = m_throttle.retryAfterSeconds(clientIp(ctx), nowMs());
+    const int after = m_throttle.retryAfterSeconds(clientIp(ctx), m_settings->clock->nowMs());
     if (after <= 0)
         return false;
     reply.error(
@@ -178,12 +172,12 @@ bool RestApi::throttled(const Context &ctx, Reply &reply)
 void RestApi::failed(const Context &ctx)
 {
     const QString address = clientIp(ctx);
-    if (!m_throttle.recordFailure(address, nowMs()))
+    if (!m_throttle.recordFailure(address, m_settings->clock->nowMs()))
         return;
     if (auto *m = m_settings->metrics)
         m->limitsTripped.inc("auth_failure_limit");
     qint64 suppressed = 0;
-    if (m_limitLog.allow("auth_failure_limit", nowMs(), &suppressed))
+    if (m_limitLog.allow("auth_failure_limit", m_settings->clock->nowMs(), &suppressed))
         qCWarning(lcApi).noquote()
             << "limit auth_failure_limit tripped: wrong credentials from" << address
             << QStringLiteral("answered 429 for a while (%1 more since the last line)")
@@ -323,7 +317,8 @@ void RestApi::buildAuthRoutes()
               [this](const Context &, Reply reply, const auto &ns) {
                   auto shared = std::make_shared<Reply>(std::move(reply));
                   m_store->messageStats(
-                      ns.key, nowMs(), [shared](store::Result<store::MessageStats> r) {
+                      ns.key, m_settings->clock->nowMs(),
+                      [shared](store::Result<store::MessageStats> r) {
                           if (!r)
                               return shared->error(toApiError(r.error()));
                           shared->json(QJsonObject{
@@ -431,7 +426,7 @@ void RestApi::clientEndpoint(const store::NamespaceRecord &ns, const QString &id
     };
     if (!writes)
         return m_store->getClient(id, answer);
-    patch.updateDate = nowMs();
+    patch.updateDate = m_settings->clock->nowMs();
     // Only existing clients are written.
     m_store->getClient(id, [this, shared, id, patch, answer](store::Result<store::ClientInfo> r) {
         if (!r)
@@ -630,21 +625,21 @@ void RestApi::buildAdminRoutes()
                    m_live->presence()->clearNamespace(*key); // every node's share
                    reply.json(QJsonObject());
                });
-    adminRoute("POST", "/api/admin/clear-legacy-client",
-               [this, offlineNamespace](const Context &ctx, Reply reply) {
-                   const auto key = offlineNamespace(ctx, reply);
-                   if (!key)
-                       return;
-                   const qint64 before =
-                       nowMs() - m_settings->clientLegacyExpireHours * m_settings->hourMs;
-                   auto shared = std::make_shared<Reply>(std::move(reply));
-                   m_store->removeLegacyClients(
-                       *key, before, [shared](store::Result<QStringList> r) {
-                           if (!r)
-                               return shared->error(toApiError(r.error()));
-                           shared->json(QJsonArray::fromStringList(r.value()));
-                       });
-               });
+    adminRoute(
+        "POST", "/api/admin/clear-legacy-client",
+        [this, offlineNamespace](const Context &ctx, Reply reply) {
+            const auto key = offlineNamespace(ctx, reply);
+            if (!key)
+                return;
+            const qint64 before =
+                m_settings->clock->nowMs() - m_settings->clientLegacyExpireHours * push::kHourMs;
+            auto shared = std::make_shared<Reply>(std::move(reply));
+            m_store->removeLegacyClients(*key, before, [shared](store::Result<QStringList> r) {
+                if (!r)
+                    return shared->error(toApiError(r.error()));
+                shared->json(QJsonArray::fromStringList(r.value()));
+            });
+        });
     adminRoute("GET", "/api/admin/report/online", [this](const Context &ctx, Reply reply) {
         QString nsp = query(ctx, "namespace");
         const QStringList rooms = queryAll(ctx, "room");

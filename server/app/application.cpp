@@ -181,8 +181,6 @@ Application::Application(Config config, QString adminPassword, Collaborators col
     s.system = QHostInfo::localHostName();
     if (s.system.isEmpty())
         s.system = QStringLiteral("qpush");
-    if (qEnvironmentVariableIsSet("QPUSHTEST_HOUR_MS")) // tests shorten expiry
-        s.hourMs = qEnvironmentVariableIntValue("QPUSHTEST_HOUR_MS");
     if (collaborators.clock)
         s.clock = collaborators.clock;
 

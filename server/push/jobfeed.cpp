@@ -2,7 +2,6 @@
 
 #include "logging.h"
 
-#include <QDateTime>
 #include <QPointer>
 
 #include <algorithm>
@@ -61,8 +60,7 @@ void JobFeed::claim()
         const int waitMs = int(std::clamp<qint64>(m_options.leaseMs / 2, 100, 5000));
         m_store->awaitJobs(m_options.batch, m_options.leaseMs, waitMs, answer);
     } else {
-        m_store->claimJobs(QDateTime::currentMSecsSinceEpoch(), m_options.batch, m_options.leaseMs,
-                           answer);
+        m_store->claimJobs(m_options.clock->nowMs(), m_options.batch, m_options.leaseMs, answer);
     }
 }
 

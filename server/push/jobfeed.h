@@ -7,6 +7,7 @@
 // stopped (crash, kill -9, lost network) is taken over by another one.
 #pragma once
 
+#include "shared/clock.h"
 #include "store/store.h"
 
 #include <QHash>
@@ -22,9 +23,10 @@ public:
     struct Options
     {
         int batch = 32;
-        qint64 leaseMs = 60000;   ///< `worker_claim_timeout`
-        int pollIntervalMs = 200; ///< backends that cannot wait
-        int retryMs = 1000;       ///< after a failed claim
+        qint64 leaseMs = 60000;              ///< `worker_claim_timeout`
+        int pollIntervalMs = 200;            ///< backends that cannot wait
+        int retryMs = 1000;                  ///< after a failed claim
+        const Clock *clock = &systemClock(); ///< what "due" is measured against
     };
 
     explicit JobFeed(store::Store *store, QObject *parent = nullptr);

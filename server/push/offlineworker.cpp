@@ -29,6 +29,7 @@ void OfflineWorker::start(int pollIntervalMs)
     JobFeed::Options o;
     o.pollIntervalMs = pollIntervalMs;
     o.leaseMs = m_settings->workerClaimTimeoutMs;
+    o.clock = m_settings->clock;
     m_feed.start(o);
 }
 

@@ -6,7 +6,6 @@
 #include "logging.h"
 #include "storeerror.h"
 
-#include <QDateTime>
 #include <QJsonDocument>
 #include <QPointer>
 
@@ -131,12 +130,12 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
     record.nsp = nsp;
     record.room = room.toString();
     record.pushData = QJsonDocument(pushData.toObject()).toJson(QJsonDocument::Compact);
-    record.sendDate = QDateTime::currentMSecsSinceEpoch();
+    record.sendDate = m_settings->clock->nowMs();
     record.leaveMessage = leaveMessage.toBool(false);
     record.apnsName = apnsName.toString();
     record.extra = extra.toString();
     record.exceptClient = except.toString();
-    record.ttlMs = expireHours * m_settings->hourMs;
+    record.ttlMs = expireHours * kHourMs;
     record.recentLimit = m_settings->pushMessageListMaxLimit;
     record.offlineLimit = m_settings->androidUnreadMessageListMaxLimit;
     if (record.leaveMessage) {

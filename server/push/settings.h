@@ -10,6 +10,9 @@
 
 namespace qpush::push {
 
+/// The unit of `expire`, `push_message_expire` and `client_legacy_expire`.
+constexpr qint64 kHourMs = 3600 * 1000;
+
 struct Settings
 {
     metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
@@ -35,7 +38,6 @@ struct Settings
     int apnsListMaxEntries = 32;   // apns_list entries of one namespace
     QString system;                // host name shown in `ok`
     quint16 socketPort = 0;        // shown in `ok`
-    qint64 hourMs = 3600 * 1000;
     // Where the domain reads wall-clock time; tests pass a fake one.
     const Clock *clock = &systemClock();
     QString apnsAlert = QStringLiteral("通知"); // alert text when pushData has no apsData

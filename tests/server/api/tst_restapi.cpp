@@ -38,6 +38,8 @@ private Q_SLOTS:
     void secretsAreWriteOnly();
     void clientReadAndWrite();
     void destructiveAdminCallsNeedOffline();
+    void legacyClientsByTheClock();
+    void messageStatsByTheClock();
 };
 
 void TstRestApi::initTestCase()
@@ -356,7 +358,8 @@ void TstRestApi::clientReadAndWrite()
     QCOMPARE(r.status, 200);
     QCOMPARE(r.object().value(QStringLiteral("userid")).toString(), QStringLiteral("u1"));
     QCOMPARE(r.object().value(QStringLiteral("leaveMessage")).toBool(), true);
-    QVERIFY(r.object().value(QStringLiteral("last_connect_time")).toInteger() > 0);
+    QCOMPARE(r.object().value(QStringLiteral("last_connect_time")).toInteger(),
+             m_server->clock.nowMs()); // the server's clock
 
     m_server->clock.advance(5000);
     r = m_server->api("POST", QStringLiteral("/api/auth/client"), m_auth,
@@ -366,7 +369,7 @@ void TstRestApi::clientReadAndWrite()
     QVERIFY2(r.status == 200, qPrintable(r.describe()));
     QCOMPARE(r.object().value(QStringLiteral("mobile")).toString(), QStringLiteral("13800000000"));
     QCOMPARE(r.object().value(QStringLiteral("leaveMessage")).toBool(), false);
-    QVERIFY(r.object().value(QStringLiteral("update_date")).toInteger() > 0);
+    QCOMPARE(r.object().value(QStringLiteral("update_date")).toInteger(), m_server->clock.nowMs());
     // Only id: a read.
     r = m_server->api("POST", QStringLiteral("/api/auth/client"), m_auth,
                       QJsonObject{{QStringLiteral("id"), id}});
@@ -417,6 +420,101 @@ void TstRestApi::destructiveAdminCallsNeedOffline()
                        Credentials{QStringLiteral("/dz"), QStringLiteral("secret")})
                  .status,
              401);
+}
+
+void TstRestApi::legacyClientsByTheClock()
+{
+    // client_legacy_expire is 240 hours (the default): a client last seen
+    // (here: its disconnect) 240 h ago is kept, one millisecond more is removed.
+    const Credentials auth = m_server->createNamespace(QStringLiteral("/legacy"));
+    const QString id = QStringLiteral("/legacy#u#web-old");
+    {
+        PushClient old;
+        QVERIFY(old.connect(m_server->socketPort(), "/legacy", "uuid=old&userid=u"));
+        QCOMPARE(old.request("joinRoom", QStringLiteral("lr"))
+                     ->toObject()
+                     .value(QStringLiteral("status"))
+                     .toInt(),
+                 200);
+        m_server->clock.advance(1000);
+        old.close();
+        QVERIFY(old.sio.waitDisconnected());
+    }
+    const QString path =
+        QStringLiteral("/api/auth/client/") + QString::fromLatin1(QUrl::toPercentEncoding(id));
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->api("GET", path, auth)
+                                  .object()
+                                  .value(QStringLiteral("last_disconnect_time"))
+                                  .toInteger(),
+                              m_server->clock.nowMs(), 20000);
+    m_server->clock.advance(1000);
+    PushClient recent; // seen one second later: stays
+    QVERIFY(recent.connect(m_server->socketPort(), "/legacy", "uuid=new&userid=u2"));
+    QCOMPARE(m_server
+                 ->api("POST", QStringLiteral("/api/admin/namespace/save"), m_admin,
+                       QJsonObject{{QStringLiteral("key"), QStringLiteral("/legacy")},
+                                   {QStringLiteral("offline"), QStringLiteral("on")}})
+                 .status,
+             200);
+    const QJsonObject body{{QStringLiteral("namespace"), QStringLiteral("/legacy")}};
+    auto clear = [&] {
+        return m_server->api("POST", QStringLiteral("/api/admin/clear-legacy-client"), m_admin,
+                             body);
+    };
+    QCOMPARE(clear().json, QJsonValue(QJsonArray()));
+    // Exactly 240 h after the old client's disconnect (the clock moved 1 s since): kept.
+    m_server->clock.advance(240 * kHourMs - 1000);
+    QCOMPARE(clear().json, QJsonValue(QJsonArray()));
+    m_server->clock.advance(1);
+    const ApiResponse removed = clear();
+    QCOMPARE(removed.status, 200);
+    QCOMPARE(removed.json, QJsonValue(QJsonArray{id}));
+    QCOMPARE(m_server->api("GET", path, auth).status, 404);
+    QCOMPARE(m_server->api("GET", QStringLiteral("/api/auth/report/online?room=lr"), auth)
+                 .json.toArray()
+                 .at(0)
+                 .toObject()
+                 .value(QStringLiteral("totalClientCount"))
+                 .toInt(-1),
+             0);
+    QCOMPARE(clear().json, QJsonValue(QJsonArray()));
+}
+
+void TstRestApi::messageStatsByTheClock()
+{
+    // The counters are per UTC minute, hour and day of the push's send date.
+    const Credentials auth = m_server->createNamespace(QStringLiteral("/stats"));
+    const qint64 now = m_server->clock.nowMs();
+    m_server->clock.set(now - now % (24 * kHourMs) + 34 * kHourMs); // 10:00:00 UTC tomorrow
+    auto stat = [&] {
+        const QJsonObject o =
+            m_server->api("GET", QStringLiteral("/api/auth/namespace/current-message-stat"), auth)
+                .object();
+        return QList<int>{o.value(QStringLiteral("currMinuteMessageCount")).toInt(-1),
+                          o.value(QStringLiteral("currHourMessageCount")).toInt(-1),
+                          o.value(QStringLiteral("currDateMessageCount")).toInt(-1)};
+    };
+    auto pushOne = [&] {
+        return m_server
+            ->api("POST", QStringLiteral("/api/auth/push"), auth,
+                  QJsonObject{{QStringLiteral("room"), QStringLiteral("r")},
+                              {QStringLiteral("pushData"), QJsonObject{}},
+                              {QStringLiteral("expire"), 10}})
+            .status;
+    };
+    QCOMPARE(stat(), (QList<int>{0, 0, 0}));
+    QCOMPARE(pushOne(), 200);
+    QCOMPARE(pushOne(), 200);
+    QCOMPARE(stat(), (QList<int>{2, 2, 2}));
+    m_server->clock.advance(60 * 1000); // 10:01
+    QCOMPARE(pushOne(), 200);
+    QCOMPARE(stat(), (QList<int>{1, 3, 3}));
+    m_server->clock.advance(kHourMs); // 11:01
+    QCOMPARE(stat(), (QList<int>{0, 0, 3}));
+    QCOMPARE(pushOne(), 200);
+    QCOMPARE(stat(), (QList<int>{1, 1, 4}));
+    m_server->clock.advance(14 * kHourMs); // 01:01 the next day
+    QCOMPARE(stat(), (QList<int>{0, 0, 0}));
 }
 
 QTEST_GUILESS_MAIN(TstRestApi)
