@@ -442,39 +442,44 @@ void RestApi::clientEndpoint(const store::NamespaceRecord &ns, const QString &id
 
 void RestApi::namespaceOnlineReport(const QString &nsp, bool detail, Reply reply)
 {
-    QJsonObject o = m_live->namespaceOnline(nsp, detail);
     auto shared = std::make_shared<Reply>(std::move(reply));
-    m_store->countClients(nsp, [shared, o](store::Result<qint64> r) mutable {
-        if (!r)
-            return shared->error(toApiError(r.error()));
-        o.insert(QStringLiteral("totalClientCount"), double(r.value()));
-        shared->json(o);
-    });
+    m_live->presence()->namespaceOnline(
+        nsp, detail, m_settings->reportOnlineListMaxLimit, [this, shared, nsp](QJsonObject o) {
+            m_store->countClients(nsp, [shared, o](store::Result<qint64> r) mutable {
+                if (!r)
+                    return shared->error(toApiError(r.error()));
+                o.insert(QStringLiteral("totalClientCount"), double(r.value()));
+                shared->json(o);
+            });
+        });
 }
 
 void RestApi::roomOnlineReport(const QString &nsp, const QStringList &rooms, Reply reply)
 {
     auto shared = std::make_shared<Reply>(std::move(reply));
-    m_store->roomCounts(
-        nsp, rooms, [this, shared, nsp, rooms](store::Result<QList<store::RoomCounts>> r) {
-            if (!r)
-                return shared->error(toApiError(r.error()));
-            QJsonArray list;
-            for (qsizetype i = 0; i < rooms.size(); ++i) {
-                const push::OnlineCounts live = m_live->roomOnline(nsp, rooms.at(i));
-                const store::RoomCounts total =
-                    i < r.value().size() ? r.value().at(i) : store::RoomCounts{};
-                list.append(QJsonObject{
-                    {QStringLiteral("name"), rooms.at(i)},
-                    {QStringLiteral("userCount"), double(live.users)},
-                    {QStringLiteral("clientCount"), double(live.clients)},
-                    {QStringLiteral("totalClientCount"), double(total.total)},
-                    {QStringLiteral("iosClientCount"), double(live.ios)},
-                    {QStringLiteral("totalIOSClientCount"), double(total.ios)},
-                    {QStringLiteral("androidClientCount"), double(live.android)},
-                    {QStringLiteral("totalAndroidClientCount"), double(total.android)}});
-            }
-            shared->json(list);
+    m_live->presence()->roomOnline(
+        nsp, rooms, [this, shared, nsp, rooms](QList<push::OnlineCounts> online) {
+            m_store->roomCounts(
+                nsp, rooms, [shared, rooms, online](store::Result<QList<store::RoomCounts>> r) {
+                    if (!r)
+                        return shared->error(toApiError(r.error()));
+                    QJsonArray list;
+                    for (qsizetype i = 0; i < rooms.size(); ++i) {
+                        const push::OnlineCounts live = online.value(i);
+                        const store::RoomCounts total =
+                            i < r.value().size() ? r.value().at(i) : store::RoomCounts{};
+                        list.append(QJsonObject{
+                            {QStringLiteral("name"), rooms.at(i)},
+                            {QStringLiteral("userCount"), double(live.users)},
+                            {QStringLiteral("clientCount"), double(live.clients)},
+                            {QStringLiteral("totalClientCount"), double(total.total)},
+                            {QStringLiteral("iosClientCount"), double(live.ios)},
+                            {QStringLiteral("totalIOSClientCount"), double(total.ios)},
+                            {QStringLiteral("androidClientCount"), double(live.android)},
+                            {QStringLiteral("totalAndroidClientCount"), double(total.android)}});
+                    }
+                    shared->json(list);
+                });
         });
 }
 
@@ -543,18 +548,21 @@ void RestApi::buildAdminRoutes()
         auto state = std::make_shared<std::pair<QJsonObject, int>>(result, int(pageItems.size()));
         for (qsizetype i = 0; i < pageItems.size(); ++i) {
             const QString nsKey = pageItems.at(i).key;
-            m_store->countClients(nsKey, [this, shared, state, i, nsKey](store::Result<qint64> r) {
-                QJsonArray l = state->first.value(QStringLiteral("list")).toArray();
-                QJsonObject item = l.at(i).toObject();
-                const QJsonObject live = m_live->namespaceOnline(nsKey, false);
-                for (auto it = live.begin(); it != live.end(); ++it)
-                    item.insert(it.key(), it.value());
-                item.insert(QStringLiteral("totalClientCount"), r ? double(r.value()) : 0.0);
-                l[i] = item;
-                state->first.insert(QStringLiteral("list"), l);
-                if (--state->second == 0)
-                    shared->json(state->first);
-            });
+            m_live->presence()->namespaceOnline(
+                nsKey, false, 0, [this, shared, state, i, nsKey](const QJsonObject &live) {
+                    m_store->countClients(nsKey, [shared, state, i, live](store::Result<qint64> r) {
+                        QJsonArray l = state->first.value(QStringLiteral("list")).toArray();
+                        QJsonObject item = l.at(i).toObject();
+                        for (auto it = live.begin(); it != live.end(); ++it)
+                            item.insert(it.key(), it.value());
+                        item.insert(QStringLiteral("totalClientCount"),
+                                    r ? double(r.value()) : 0.0);
+                        l[i] = item;
+                        state->first.insert(QStringLiteral("list"), l);
+                        if (--state->second == 0)
+                            shared->json(state->first);
+                    });
+                });
         }
     });
     adminRoute("POST", "/api/admin/namespace/save", [this](const Context &ctx, Reply reply) {
@@ -619,6 +627,7 @@ void RestApi::buildAdminRoutes()
                    if (!key)
                        return;
                    m_live->disconnectNamespace(*key);
+                   m_live->presence()->clearNamespace(*key); // every node's share
                    reply.json(QJsonObject());
                });
     adminRoute("POST", "/api/admin/clear-legacy-client",
@@ -665,17 +674,23 @@ void RestApi::buildAdminRoutes()
             return shared->json(*sums);
         auto remaining = std::make_shared<int>(int(all.size()));
         for (const store::NamespaceRecord &ns : all) {
-            const QJsonObject live = m_live->namespaceOnline(ns.key, false);
-            for (auto it = live.begin(); it != live.end(); ++it)
-                sums->insert(it.key(), sums->value(it.key()).toDouble() + it.value().toDouble());
-            m_store->countClients(ns.key, [shared, sums, remaining](store::Result<qint64> r) {
-                if (r)
-                    sums->insert(QStringLiteral("totalClientCount"),
-                                 sums->value(QStringLiteral("totalClientCount")).toDouble() +
-                                     double(r.value()));
-                if (--*remaining == 0)
-                    shared->json(*sums);
-            });
+            const QString nsKey = ns.key;
+            m_live->presence()->namespaceOnline(
+                nsKey, false, 0, [this, shared, sums, remaining, nsKey](const QJsonObject &live) {
+                    for (auto it = live.begin(); it != live.end(); ++it)
+                        sums->insert(it.key(),
+                                     sums->value(it.key()).toDouble() + it.value().toDouble());
+                    m_store->countClients(
+                        nsKey, [shared, sums, remaining](store::Result<qint64> r) {
+                            if (r)
+                                sums->insert(
+                                    QStringLiteral("totalClientCount"),
+                                    sums->value(QStringLiteral("totalClientCount")).toDouble() +
+                                        double(r.value()));
+                            if (--*remaining == 0)
+                                shared->json(*sums);
+                        });
+                });
         }
     });
 }

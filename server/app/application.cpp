@@ -8,6 +8,7 @@
 #include "apns/sender.h"
 #include "callbacks/webhooks.h"
 #include "cluster/clusterbus.h"
+#include "cluster/redispresence.h"
 #include "engineio/server.h"
 #include "metrics/looplag.h"
 #include "metrics/process.h"
@@ -158,6 +159,7 @@ Application::Application(Config config, QString adminPassword, Collaborators col
     s.names.uuidMaxLength = m_config.uuid_max_length;
     s.roomActivityBroadcast = m_config.room_activity_broadcast;
     s.workerMessageTimeoutMs = m_config.worker_message_timeout;
+    s.workerClaimTimeoutMs = m_config.worker_claim_timeout;
     s.pushMessageExpireHours = m_config.push_message_expire;
     s.pushMessageMaxExpireHours = m_config.push_message_max_expire;
     s.pushMessageListMaxLimit = m_config.push_message_list_max_limit;
@@ -236,6 +238,16 @@ Application::Application(Config config, QString adminPassword, Collaborators col
         bo.deliver = m_config.hasRole(Role::Socket);
         m_bus = std::make_unique<cluster::ClusterBus>(
             bo, m_store.get(), m_registry.get(), m_pipeline.get(), m_live.get(), m_activity.get());
+        // Who is online on which node, shared (expectAckCount, online reports).
+        cluster::RedisPresenceOptions po;
+        po.addresses = bo.addresses;
+        po.cluster = bo.cluster;
+        po.password = bo.password;
+        po.db = m_config.redis_db;
+        po.prefix = m_config.redis_prefix;
+        po.nodeTimeoutMs = m_config.node_timeout;
+        m_presence = std::make_unique<cluster::RedisPresence>(po, m_registry.get(), m_live.get());
+        m_live->setPresence(m_presence.get());
     }
 
     registerCollectors();
@@ -359,6 +371,8 @@ void Application::openStore(std::function<void(const QString &error)> done)
             }
             if (self->m_bus)
                 self->m_bus->start();
+            if (self->m_presence)
+                self->m_presence->start();
             self->m_listening = true;
             self->m_loopLag->start();
             if (self->m_config.hasRole(Role::Worker))
@@ -422,6 +436,16 @@ void Application::registerCollectors()
                               "Bus messages of other nodes.",
                               Type::Counter,
                               {Sample{{}, {}, double(m_bus->received())}}});
+        }
+        if (m_presence) {
+            out.append(Family{"qpush_presence_nodes_reaped_total",
+                              "Dead nodes whose online clients this node removed.",
+                              Type::Counter,
+                              {Sample{{}, {}, double(m_presence->reapedNodes())}}});
+            out.append(Family{"qpush_presence_resyncs_total",
+                              "Times this node wrote its online clients again (Redis lost them).",
+                              Type::Counter,
+                              {Sample{{}, {}, double(m_presence->resyncs())}}});
         }
         metrics::appendProcessFamilies(out, metrics::readProcessStats());
     });
@@ -505,12 +529,18 @@ void Application::shutdown()
     m_io->closeAll();
     // Give the close packets a moment to leave; polling sessions without a
     // parked poll get theirs on the next request or are dropped.
+    // This node's online clients leave the shared counts at once (not after
+    // node_timeout).
+    auto presenceDone = std::make_shared<bool>(!m_presence);
+    if (m_presence)
+        m_presence->shutdown([presenceDone] { *presenceDone = true; });
     auto *poll = new QTimer(this);
     poll->setInterval(20);
     int waited = 0;
-    connect(poll, &QTimer::timeout, this, [this, poll, waited]() mutable {
+    connect(poll, &QTimer::timeout, this, [this, poll, waited, presenceDone]() mutable {
         waited += 20;
-        const bool flushed = m_engine->sessionCount() == 0 && m_clientHttp->connectionCount() == 0;
+        const bool flushed =
+            m_engine->sessionCount() == 0 && m_clientHttp->connectionCount() == 0 && *presenceDone;
         if (flushed || waited >= 2000) {
             poll->stop();
             m_clientHttp->abortAll();

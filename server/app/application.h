@@ -47,7 +47,8 @@ class ApnsSender;
 } // namespace push
 namespace cluster {
 class ClusterBus;
-}
+class RedisPresence;
+} // namespace cluster
 namespace metrics {
 class Registry;
 struct ServerMetrics;
@@ -123,7 +124,8 @@ private:
     std::unique_ptr<push::OfflineWorker> m_worker;
     std::unique_ptr<api::Router> m_router;
     std::unique_ptr<api::RestApi> m_restApi;
-    std::unique_ptr<cluster::ClusterBus> m_bus; // Redis store only: several nodes
+    std::unique_ptr<cluster::ClusterBus> m_bus;         // Redis store only: several nodes
+    std::unique_ptr<cluster::RedisPresence> m_presence; // Redis store only: online state
     bool m_shuttingDown = false;
     bool m_listening = false;      // start() succeeded (store open, namespaces loaded)
     bool m_storeAvailable = false; // opened, and no availabilityChanged(false) since

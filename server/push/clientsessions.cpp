@@ -4,7 +4,6 @@
 #include "logging.h"
 #include "rooms.h"
 
-#include <QDateTime>
 #include <QJsonArray>
 #include <QPointer>
 
@@ -78,7 +77,7 @@ void ClientSessions::disconnected(sio::Socket *socket, const QString &reason)
     m_activity->broadcast(socket, QStringLiteral("peopleLeave"), socket->rooms(), true);
 
     store::ClientPatch patch;
-    patch.disconnectTime = QDateTime::currentMSecsSinceEpoch();
+    patch.disconnectTime = m_settings->clock->nowMs();
     m_store->updateClient(cc->clientId, patch,
                           [id = cc->clientId](store::Result<store::ClientInfo> r) {
                               if (!r)

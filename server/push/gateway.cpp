@@ -11,7 +11,10 @@ ClientGateway::ClientGateway(sio::Server *io, NamespaceRegistry *registry, store
       m_events(pipeline, activity, store, settings, &m_limits)
 {
     m_limits.metrics = settings->metrics;
-    io->setNamespaceCreatedHook([this](sio::Namespace *nsp) { setupNamespace(nsp); });
+    io->setNamespaceCreatedHook([this, live](sio::Namespace *nsp) {
+        setupNamespace(nsp);
+        live->watch(nsp); // room joins and leaves reach the presence
+    });
     connect(registry, &NamespaceRegistry::changed, this, [registry, live](const QString &key) {
         const store::NamespaceRecord *ns = registry->find(key);
         if (!ns || ns->offline)

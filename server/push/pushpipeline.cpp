@@ -139,8 +139,6 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
     record.ttlMs = expireHours * m_settings->hourMs;
     record.recentLimit = m_settings->pushMessageListMaxLimit;
     record.offlineLimit = m_settings->androidUnreadMessageListMaxLimit;
-    record.onlineClientCount =
-        lost ? 0 : int(m_live->countOnline(nsp, record.room, record.exceptClient));
     if (record.leaveMessage) {
         // Durable follow-up: the store writes the job in the push's batch and
         // fills in the message id (empty payload).
@@ -151,6 +149,22 @@ void PushPipeline::push(const QString &nsp, const QJsonObject &body,
         record.followUp = job;
     }
 
+    if (lost) // stored, delivered to nobody
+        return save(std::move(record), lost, std::move(done));
+    // Online on every node at send time (a Redis round trip with several nodes).
+    QPointer<PushPipeline> self(this);
+    m_live->presence()->countRoom(nsp, record.room, record.exceptClient,
+                                  [self, record, done](qint64 online) mutable {
+                                      if (!self)
+                                          return;
+                                      record.onlineClientCount = int(online);
+                                      self->save(std::move(record), false, std::move(done));
+                                  });
+}
+
+void PushPipeline::save(store::PushRecord record, bool lost,
+                        std::function<void(const PushOutcome &)> done)
+{
     QPointer<PushPipeline> self(this);
     m_store->savePush(record, [self, record, lost, done](store::Result<store::PushSaved> r) {
         if (!self)

@@ -69,6 +69,7 @@ private:
     using AckKey = std::pair<QString, qint64>;
     static constexpr qsizetype kMaxAckBatch = 500;
     void flushAcks();
+    void save(store::PushRecord record, bool lost, std::function<void(const PushOutcome &)> done);
     void sendAcks(const QString &nsp, qint64 id, QList<PendingAck> batch);
 
     QHash<AckKey, QList<PendingAck>> m_pendingAcks;

@@ -16,6 +16,7 @@ struct Settings
     NameRules names;
     bool roomActivityBroadcast = true;
     int workerMessageTimeoutMs = 5000;
+    int workerClaimTimeoutMs = 60000; // a job held this long by a silent worker goes to another
     int pushMessageExpireHours = 1;
     int pushMessageMaxExpireHours = 10;
     int pushMessageListMaxLimit = 1000;

@@ -28,7 +28,7 @@ namespace qpush::store {
 class SqliteDb
 {
 public:
-    explicit SqliteDb(QSqlDatabase db) : m_db(std::move(db)) {}
+    explicit SqliteDb(const QSqlDatabase &db) : m_db(db) {} // no move constructor in Qt 6.4
 
     /// A prepared statement, cached by its text; reset and ready to bind.
     QSqlQuery &prepare(const QString &sql);
