@@ -9,15 +9,19 @@
 #include "worker.h"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <random>
 #include <string>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -34,6 +38,13 @@ struct Options
     std::string apiHost = "127.0.0.1";
     uint16_t apiPort = 0;
     int serverPid = 0;
+    // Several-node mode: --socket and --server-pid take lists; client worker
+    // w connects to node w % nodes; RSS is per node, CPU summed over the
+    // nodes and --redis-pid; --redis-port is asked for used_memory.
+    std::vector<std::pair<std::string, uint16_t>> sockets;
+    std::vector<int> serverPids;
+    int redisPid = 0;
+    uint16_t redisPort = 0;
     std::string label = "server";
     std::string scenario;
     std::vector<uint32_t> clients;
@@ -59,8 +70,10 @@ void usage()
 {
     std::fprintf(
         stderr,
-        "usage: qpush-bench --scenario idle|fanout|unicast --socket IP:PORT [--api IP:PORT]\n"
-        "  [--server-pid PID] [--label NAME] [--clients N[,N...]] [--rates R[,R...]] [--seconds "
+        "usage: qpush-bench --scenario idle|fanout|unicast --socket IP:PORT[,IP:PORT...] [--api "
+        "IP:PORT]\n"
+        "  [--server-pid PID[,PID...]] [--redis-pid PID] [--redis-port PORT] [--label NAME] "
+        "[--clients N[,N...]] [--rates R[,R...]] [--seconds "
         "S]\n"
         "  [--workers W] [--per-worker N] [--eio 4|3] [--no-ack] [--http-conns N] [--json FILE]\n"
         "  [--auth NS:PASSWD] [--nsp /bench] [--room fan] [--settle S] [--hold S] [--drain S]\n"
@@ -113,13 +126,34 @@ bool parseArgs(int argc, char **argv, Options &o)
             return argv[++i];
         };
         if (a == "--socket") {
-            if (!splitHostPort(next(), o.socketHost, o.socketPort))
-                return false;
+            const std::string list = next();
+            size_t pos = 0;
+            while (pos <= list.size()) {
+                size_t comma = list.find(',', pos);
+                if (comma == std::string::npos)
+                    comma = list.size();
+                std::string host;
+                uint16_t port = 0;
+                if (!splitHostPort(list.substr(pos, comma - pos), host, port))
+                    return false;
+                o.sockets.emplace_back(host, port);
+                pos = comma + 1;
+            }
+            o.socketHost = o.sockets.front().first;
+            o.socketPort = o.sockets.front().second;
         } else if (a == "--api") {
             if (!splitHostPort(next(), o.apiHost, o.apiPort))
                 return false;
         } else if (a == "--server-pid") {
-            o.serverPid = std::stoi(next());
+            for (int pid : parseList<int>(next()))
+                o.serverPids.push_back(pid);
+            if (o.serverPids.empty())
+                return false;
+            o.serverPid = o.serverPids.front();
+        } else if (a == "--redis-pid") {
+            o.redisPid = std::stoi(next());
+        } else if (a == "--redis-port") {
+            o.redisPort = static_cast<uint16_t>(std::stoul(next()));
         } else if (a == "--label") {
             o.label = next();
         } else if (a == "--scenario") {
@@ -180,6 +214,41 @@ bool parseArgs(int argc, char **argv, Options &o)
     return true;
 }
 
+// used_memory from INFO memory of the Redis at 127.0.0.1:port (0 if unknown).
+uint64_t redisUsedMemory(uint16_t port)
+{
+    if (port == 0)
+        return 0;
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    uint64_t used = 0;
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0) {
+        const char cmd[] = "*2\r\n$4\r\nINFO\r\n$6\r\nmemory\r\n";
+        if (::write(fd, cmd, sizeof cmd - 1) == static_cast<ssize_t>(sizeof cmd - 1)) {
+            std::string reply;
+            char buf[4096];
+            for (int i = 0; i < 64 && reply.find("used_memory_rss:") == std::string::npos; ++i) {
+                const ssize_t n = ::read(fd, buf, sizeof buf);
+                if (n <= 0)
+                    break;
+                reply.append(buf, static_cast<size_t>(n));
+            }
+            const size_t at = reply.find("\nused_memory:");
+            if (at != std::string::npos)
+                used = std::strtoull(reply.c_str() + at + 13, nullptr, 10);
+        }
+    }
+    ::close(fd);
+    return used;
+}
+
 struct WorkerHandle
 {
     pid_t pid = -1;
@@ -218,6 +287,8 @@ public:
         uint32_t workers = m_o.workers;
         if (workers == 0)
             workers = std::max<uint32_t>(2, (maxClients + m_o.perWorker - 1) / m_o.perWorker);
+        if (const auto nodes = static_cast<uint32_t>(m_o.sockets.size()); nodes > 1)
+            workers = (workers + nodes - 1) / nodes * nodes; // the same share on every node
         rlimit lim{};
         getrlimit(RLIMIT_NOFILE, &lim);
         if ((maxClients + workers - 1) / workers + 64 > lim.rlim_cur) {
@@ -266,8 +337,8 @@ private:
                 WorkerConfig c;
                 c.index = i;
                 c.workers = n;
-                c.host = m_o.socketHost;
-                c.port = m_o.socketPort;
+                c.host = m_o.sockets[i % m_o.sockets.size()].first;
+                c.port = m_o.sockets[i % m_o.sockets.size()].second;
                 c.nsp = m_o.nsp;
                 c.eio = m_o.eio;
                 c.ack = m_o.ack;
@@ -335,6 +406,36 @@ private:
         return true;
     }
 
+    bool multiNode() const { return m_o.serverPids.size() > 1; }
+
+    // One node: that process. Several: RSS summed over the nodes, CPU over
+    // the nodes and Redis.
+    ProcSample sampleServers() const
+    {
+        if (!multiNode())
+            return sampleProcess(m_o.serverPid);
+        ProcSample sum;
+        sum.ok = true;
+        for (int pid : m_o.serverPids) {
+            const ProcSample p = sampleProcess(pid);
+            sum.ok = sum.ok && p.ok;
+            sum.rssKb += p.rssKb;
+            sum.cpuSeconds += p.cpuSeconds;
+            sum.threads += p.threads;
+        }
+        if (m_o.redisPid > 0)
+            sum.cpuSeconds += sampleProcess(m_o.redisPid).cpuSeconds;
+        return sum;
+    }
+
+    std::vector<uint64_t> nodeRss() const
+    {
+        std::vector<uint64_t> out;
+        for (int pid : m_o.serverPids)
+            out.push_back(sampleProcess(pid).rssKb);
+        return out;
+    }
+
     double clientCpu() const
     {
         double sum = 0;
@@ -361,7 +462,9 @@ private:
         std::vector<uint32_t> steps = m_o.clients;
         std::sort(steps.begin(), steps.end());
         sleepFor(m_o.settle);
-        const ProcSample base = sampleProcess(m_o.serverPid);
+        const ProcSample base = sampleServers();
+        const std::vector<uint64_t> nodeBase = nodeRss();
+        const uint64_t redisBase = redisUsedMemory(m_o.redisPort);
         ProcSample prev = base;
         uint32_t prevReady = 0;
         std::printf("%-10s %8s %8s %7s %10s %12s %12s %12s %10s\n", "server", "clients", "ready",
@@ -375,12 +478,12 @@ private:
             }
             const uint64_t connectUs = std::max<uint64_t>(1, sum.elapsedUs);
             sleepFor(m_o.settle);
-            const ProcSample s = sampleProcess(m_o.serverPid);
+            const ProcSample s = sampleServers();
             double idleCpuPct = 0;
             if (m_o.hold > 0) {
-                const ProcSample h0 = sampleProcess(m_o.serverPid);
+                const ProcSample h0 = sampleServers();
                 sleepFor(m_o.hold);
-                const ProcSample h1 = sampleProcess(m_o.serverPid);
+                const ProcSample h1 = sampleServers();
                 idleCpuPct = (h1.cpuSeconds - h0.cpuSeconds) / m_o.hold * 100;
             }
             const double added = static_cast<double>(sum.ready) - prevReady;
@@ -409,7 +512,38 @@ private:
                           s.cpuSeconds - prev.cpuSeconds, cpuPerConnUs, idleCpuPct,
                           static_cast<unsigned long long>(s.threads));
             emit(line);
-            prev = sampleProcess(m_o.serverPid);
+            if (multiNode()) {
+                const std::vector<uint64_t> rss = nodeRss();
+                const uint64_t redisUsed = redisUsedMemory(m_o.redisPort);
+                const double perNode = static_cast<double>(sum.ready) / rss.size();
+                std::string list;
+                std::printf("#   %zu nodes, ~%.0f connections each; KB/conn per node:", rss.size(),
+                            perNode);
+                for (size_t k = 0; k < rss.size(); ++k) {
+                    const double b =
+                        perNode > 0 ? (static_cast<double>(rss[k]) - nodeBase[k]) * 1024 / perNode
+                                    : 0;
+                    std::printf(" %.2f", b / 1024);
+                    list += (k ? "," : "") + std::to_string(static_cast<long long>(b));
+                }
+                std::printf("; node RSS MB:");
+                for (uint64_t r : rss)
+                    std::printf(" %.0f", r / 1024.0);
+                std::printf("; Redis used_memory %.1f MB (+%.0f B/conn)\n", redisUsed / 1048576.0,
+                            sum.ready ? (static_cast<double>(redisUsed) - redisBase) / sum.ready
+                                      : 0);
+                std::fflush(stdout);
+                char extra[1024];
+                std::snprintf(extra, sizeof extra,
+                              "{\"server\":\"%s\",\"scenario\":\"idle-nodes\",\"nodes\":%zu,"
+                              "\"clients\":%u,\"ready\":%u,\"rss_per_conn_node_bytes\":[%s],"
+                              "\"redis_used_memory\":%llu,\"redis_used_memory_base\":%llu}",
+                              m_o.label.c_str(), rss.size(), n, sum.ready, list.c_str(),
+                              static_cast<unsigned long long>(redisUsed),
+                              static_cast<unsigned long long>(redisBase));
+                emit(extra);
+            }
+            prev = sampleServers();
             prevReady = sum.ready;
             if (!s.ok) {
                 std::fprintf(stderr, "qpush-bench: server process %d is gone\n", m_o.serverPid);
@@ -464,9 +598,13 @@ private:
             pc.perPush = fanout ? 1 : 0;
             for (auto &w : m_workers)
                 writeMsg(w.cmd, static_cast<uint32_t>(Cmd::Phase), &pc, sizeof pc);
-            const ProcSample s0 = sampleProcess(m_o.serverPid);
+            const ProcSample s0 = sampleServers();
             const double c0 = clientCpu();
-            const DriverResult dr = driver.run(phase, rate, m_o.seconds, room);
+            DriverResult dr = driver.run(phase, rate, m_o.seconds, room);
+            // A push's expectAckCount may count only the accepting node's
+            // clients; a fan-out reaches every ready client.
+            if (fanout)
+                dr.expected = std::max<uint64_t>(dr.expected, dr.sent * sum.ready);
             // Wait for the deliveries the server announced (bounded).
             const uint64_t drainEnd = nowUs() + static_cast<uint64_t>(m_o.drain * 1e6);
             uint64_t delivered = 0;
@@ -482,7 +620,7 @@ private:
                 sleepFor(0.05);
             }
             sleepFor(0.3); // acks reach the server
-            const ProcSample s1 = sampleProcess(m_o.serverPid);
+            const ProcSample s1 = sampleServers();
             const double clientCpuS = clientCpu() - c0;
             std::vector<PhaseReport> reps;
             if (!ask(Cmd::Report, nullptr, 0, reps, 30000))

@@ -16,8 +16,10 @@ void push(const Domain &d, Call call)
     if (!body)
         return call.reply.error(body.error());
     const auto request = push::PushRequest::parse(*body, *d.settings);
-    if (!request)
+    if (!request) {
+        d.pipeline->countRefused(request.error());
         return call.reply.error(request.error());
+    }
     auto reply = std::make_shared<Reply>(std::move(call.reply));
     d.pipeline->push(call.ns->key, *request, [reply](const push::PushOutcome &o) {
         if (o.error)

@@ -3,16 +3,7 @@
 #include "basicauth.h"
 #include "logging.h"
 
-#include <QDateTime>
-
 namespace qpush::api {
-
-namespace {
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-} // namespace
 
 RestApi::RestApi(Router *router, push::NamespaceRegistry *registry, push::PushPipeline *pipeline,
                  push::Services *services, const push::Settings *settings, QString adminName,
@@ -82,7 +73,8 @@ bool RestApi::adminCaller(const Context &ctx, Reply &reply)
 
 bool RestApi::throttled(const Context &ctx, Reply &reply)
 {
-    const int after = m_throttle.retryAfterSeconds(clientIp(ctx), nowMs());
+    const int after =
+        m_throttle.retryAfterSeconds(clientIp(ctx), m_domain.settings->clock->nowMs());
     if (after <= 0)
         return false;
     reply.error(push::DomainError::rateLimited(
@@ -95,10 +87,12 @@ bool RestApi::throttled(const Context &ctx, Reply &reply)
 void RestApi::failed(const Context &ctx)
 {
     const QString address = clientIp(ctx);
-    if (!m_throttle.recordFailure(address, nowMs()))
+    if (!m_throttle.recordFailure(address, m_domain.settings->clock->nowMs()))
         return;
+    if (auto *m = m_domain.settings->metrics)
+        m->limitsTripped.inc("auth_failure_limit");
     qint64 suppressed = 0;
-    if (m_limitLog.allow("auth_failure_limit", nowMs(), &suppressed))
+    if (m_limitLog.allow("auth_failure_limit", m_domain.settings->clock->nowMs(), &suppressed))
         qCWarning(lcApi).noquote()
             << "limit auth_failure_limit tripped: wrong credentials from" << address
             << QStringLiteral("answered 429 for a while (%1 more since the last line)")

@@ -126,7 +126,7 @@ void ProviderConnection::pump()
 QByteArray ProviderConnection::currentToken()
 {
     const qint64 before = m_jwt->signCount();
-    const QByteArray token = m_jwt->token(QDateTime::currentSecsSinceEpoch());
+    QByteArray token = m_jwt->token(QDateTime::currentSecsSinceEpoch());
     if (m_jwt->signCount() != before)
         Q_EMIT tokenSigned();
     return token;

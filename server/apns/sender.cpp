@@ -117,33 +117,46 @@ qint64 Sender::failedCount() const
     return n;
 }
 
-QByteArray Sender::metricsText() const
+void Sender::collect(QList<metrics::Family> &out) const
 {
-    QByteArray out;
-    out += "# HELP qpush_apns_notifications_sent_total APNs notifications answered 200.\n"
-           "# TYPE qpush_apns_notifications_sent_total counter\n"
-           "qpush_apns_notifications_sent_total " +
-           QByteArray::number(m_sent) + '\n';
-    out += "# HELP qpush_apns_notifications_failed_total APNs notifications that failed, by "
-           "reason.\n# TYPE qpush_apns_notifications_failed_total counter\n";
+    using metrics::Family;
+    using metrics::Sample;
+    out.append(Family{"qpush_apns_notifications_sent_total",
+                      "APNs notifications answered 200.",
+                      metrics::Type::Counter,
+                      {Sample{{}, {}, double(m_sent)}}});
+    Family failed{"qpush_apns_notifications_failed_total",
+                  "APNs notifications that failed, by reason.",
+                  metrics::Type::Counter,
+                  {}};
     QStringList labels = m_failed.keys();
     labels.sort();
     for (const QString &label : labels)
-        out += "qpush_apns_notifications_failed_total{reason=\"" + label.toUtf8() + "\"} " +
-               QByteArray::number(m_failed.value(label)) + '\n';
+        failed.samples.append(
+            Sample{{}, {{"reason", label.toUtf8()}}, double(m_failed.value(label))});
+    out.append(failed);
     qint64 byState[4] = {0, 0, 0, 0};
     for (const auto &entry : m_connections)
         ++byState[int(entry.second->state())];
-    out += "# HELP qpush_apns_connections APNs connections (one per configuration) by state.\n"
-           "# TYPE qpush_apns_connections gauge\n";
+    Family connections{"qpush_apns_connections",
+                       "APNs connections (one per configuration) by state.",
+                       metrics::Type::Gauge,
+                       {}};
     const char *names[4] = {"idle", "connecting", "connected", "failed"};
     for (int i = 0; i < 4; ++i)
-        out += "qpush_apns_connections{state=\"" + QByteArray(names[i]) + "\"} " +
-               QByteArray::number(byState[i]) + '\n';
-    out += "# HELP qpush_apns_token_signs_total APNs provider tokens (ES256 JWT) signed.\n"
-           "# TYPE qpush_apns_token_signs_total counter\nqpush_apns_token_signs_total " +
-           QByteArray::number(m_tokenSigns) + '\n';
-    return out;
+        connections.samples.append(Sample{{}, {{"state", names[i]}}, double(byState[i])});
+    out.append(connections);
+    out.append(Family{"qpush_apns_token_signs_total",
+                      "APNs provider tokens (ES256 JWT) signed.",
+                      metrics::Type::Counter,
+                      {Sample{{}, {}, double(m_tokenSigns)}}});
+}
+
+QByteArray Sender::metricsText() const
+{
+    QList<metrics::Family> families;
+    collect(families);
+    return metrics::encode(families);
 }
 
 } // namespace qpush::apns

@@ -7,6 +7,8 @@
 
 #include "providerconnection.h"
 
+#include "metrics/exposition.h"
+
 #include <QHash>
 #include <QObject>
 
@@ -41,7 +43,10 @@ public:
     qint64 sentCount() const { return m_sent; }
     qint64 failedCount() const;
     qint64 tokenSigns() const { return m_tokenSigns; }
-    /// Prometheus text: sent, failed by reason, connections by state, token signs.
+    /// The /metrics families: sent, failed by reason, connections by state,
+    /// token signs (appended to `out`).
+    void collect(QList<metrics::Family> &out) const;
+    /// The same as Prometheus text.
     QByteArray metricsText() const;
 
 private:

@@ -1,5 +1,6 @@
 #include "application.h"
 
+#include "accesslog.h"
 #include "logging.h"
 
 #include "api/restapi.h"
@@ -7,7 +8,12 @@
 #include "apns/sender.h"
 #include "callbacks/webhooks.h"
 #include "cluster/clusterbus.h"
+#include "cluster/redispresence.h"
 #include "engineio/server.h"
+#include "metrics/looplag.h"
+#include "metrics/process.h"
+#include "metrics/registry.h"
+#include "metrics/servermetrics.h"
 #include "net/httpserver.h"
 #include "net/tlscontext.h"
 #include "push/apnsdispatch.h"
@@ -34,6 +40,12 @@ namespace {
 // third-party servers must reach it while the client port is full), the
 // store, callbacks and logs.
 constexpr qint64 kDescriptorReserve = 256;
+
+// What answers while the node starts (store not open yet).
+bool isProbe(const QByteArray &path)
+{
+    return path == "/health" || path == "/ready" || path == "/metrics";
+}
 
 // Raises the soft RLIMIT_NOFILE to the hard limit; returns the limit in effect.
 qint64 raiseDescriptorLimit()
@@ -78,6 +90,10 @@ Application::Application(Config config, QString adminPassword, Collaborators col
                          QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_adminPassword(std::move(adminPassword))
 {
+    m_metricsRegistry = std::make_unique<metrics::Registry>();
+    m_metrics = std::make_unique<metrics::ServerMetrics>(*m_metricsRegistry);
+    m_loopLag = std::make_unique<metrics::LoopLagProbe>(&m_metrics->loopLag,
+                                                        &m_metrics->loopLagDistribution);
     m_deadlines = std::make_unique<net::DeadlineQueue>();
 
     net::ConnectionLimits limits;
@@ -85,6 +101,7 @@ Application::Application(Config config, QString adminPassword, Collaborators col
     limits.maxWebSocketMessage = m_config.max_payload + 64;
     limits.idleTimeoutMs = m_config.client_idle_timeout;
     limits.maxOutputBytes = m_config.max_client_buffer;
+    limits.metrics = m_metrics.get();
     m_clientHttp = std::make_unique<net::HttpServer>(limits, m_deadlines.get());
     const QList<net::Cidr> trustedProxies =
         net::parseCidrs(m_config.trusted_proxies).value_or(QList<net::Cidr>());
@@ -92,6 +109,7 @@ Application::Application(Config config, QString adminPassword, Collaborators col
         const qint64 descriptors = raiseDescriptorLimit();
         const qint64 automatic = std::max<qint64>(16, descriptors - kDescriptorReserve);
         net::ListenerLimits ll;
+        ll.metrics = m_metrics.get();
         ll.maxConnections = m_config.max_connections > 0
                                 ? std::min<qint64>(m_config.max_connections, automatic)
                                 : automatic;
@@ -111,6 +129,7 @@ Application::Application(Config config, QString adminPassword, Collaborators col
     m_apiHttp = std::make_unique<net::HttpServer>(apiLimits, m_deadlines.get());
 
     eio::ServerOptions eo;
+    eo.metrics = m_metrics.get();
     eo.path = "/socket.io/";
     eo.pingIntervalMs = m_config.pingInterval;
     eo.pingTimeoutMs = m_config.pingTimeout;
@@ -123,6 +142,7 @@ Application::Application(Config config, QString adminPassword, Collaborators col
     eo.exemptLoopback = true;
     m_engine = std::make_unique<eio::Server>(eo, m_deadlines.get());
     sio::ServerOptions so;
+    so.metrics = m_metrics.get();
     so.connectTimeoutMs = m_config.connect_timeout;
     so.maxPendingClients = m_config.max_pending_sessions;
     so.maxAttachmentBytes = m_config.max_attachment_bytes;
@@ -132,6 +152,7 @@ Application::Application(Config config, QString adminPassword, Collaborators col
 
     m_settings = std::make_unique<push::Settings>();
     push::Settings &s = *m_settings;
+    s.metrics = m_metrics.get();
     s.names.keyReg = QRegularExpression(m_config.key_reg);
     s.names.namespaceMaxLength = m_config.namespace_max_length;
     s.names.roomMaxLength = m_config.room_max_length;
@@ -139,6 +160,7 @@ Application::Application(Config config, QString adminPassword, Collaborators col
     s.names.uuidMaxLength = m_config.uuid_max_length;
     s.roomActivityBroadcast = m_config.room_activity_broadcast;
     s.workerMessageTimeoutMs = m_config.worker_message_timeout;
+    s.workerClaimTimeoutMs = m_config.worker_claim_timeout;
     s.pushMessageExpireHours = m_config.push_message_expire;
     s.pushMessageMaxExpireHours = m_config.push_message_max_expire;
     s.pushMessageListMaxLimit = m_config.push_message_list_max_limit;
@@ -160,8 +182,6 @@ Application::Application(Config config, QString adminPassword, Collaborators col
     s.system = QHostInfo::localHostName();
     if (s.system.isEmpty())
         s.system = QStringLiteral("qpush");
-    if (qEnvironmentVariableIsSet("QPUSHTEST_HOUR_MS")) // tests shorten expiry
-        s.hourMs = qEnvironmentVariableIntValue("QPUSHTEST_HOUR_MS");
     if (collaborators.clock)
         s.clock = collaborators.clock;
 
@@ -169,6 +189,7 @@ Application::Application(Config config, QString adminPassword, Collaborators col
         m_store = std::move(collaborators.store);
     } else if (m_config.usesRedisStore()) {
         store::RedisOptions ro;
+        ro.metrics = m_metrics.get();
         ro.addresses = m_config.redis_address;
         // Several addresses are the seeds of a Redis Cluster (SPEC §1).
         ro.cluster = m_config.redis_address.size() > 1;
@@ -178,6 +199,7 @@ Application::Application(Config config, QString adminPassword, Collaborators col
         m_store = std::make_unique<store::RedisStore>(ro);
     } else {
         store::SqliteOptions sqlite;
+        sqlite.metrics = m_metrics.get();
         sqlite.path = m_config.sqlitePath();
         // WAL + synchronous=NORMAL: a committed push survives kill -9 and any
         // crash of qpush (the WAL is in the OS page cache); only a power loss
@@ -215,7 +237,19 @@ Application::Application(Config config, QString adminPassword, Collaborators col
         bo.deliver = m_config.hasRole(Role::Socket);
         m_bus = std::make_unique<cluster::ClusterBus>(
             bo, m_store.get(), m_registry.get(), m_pipeline.get(), m_live.get(), m_activity.get());
+        // Who is online on which node, shared (expectAckCount, online reports).
+        cluster::RedisPresenceOptions po;
+        po.addresses = bo.addresses;
+        po.cluster = bo.cluster;
+        po.password = bo.password;
+        po.db = m_config.redis_db;
+        po.prefix = m_config.redis_prefix;
+        po.nodeTimeoutMs = m_config.node_timeout;
+        m_presence = std::make_unique<cluster::RedisPresence>(po, m_registry.get(), m_live.get());
+        m_live->setPresence(m_presence.get());
     }
+
+    registerCollectors();
 
     m_router = std::make_unique<api::Router>();
     m_router->get("/health", [](const api::Context &, api::Reply reply) {
@@ -227,8 +261,8 @@ Application::Application(Config config, QString adminPassword, Collaborators col
             [this](bool available) { m_storeAvailable = available; });
     m_router->get("/ready", [this](const api::Context &, api::Reply reply) {
         const char *problem = m_shuttingDown      ? "shutting down"
-                              : !m_listening      ? "starting"
                               : !m_storeAvailable ? "store unavailable"
+                              : !m_listening      ? "starting"
                                                   : nullptr;
         if (problem)
             return reply.text(503, "text/plain; charset=utf-8", problem);
@@ -247,13 +281,32 @@ Application::Application(Config config, QString adminPassword, Collaborators col
     m_router->setCorsPolicy(api::CorsPolicy(m_config.cors_origins));
     m_router->setTrustedProxies(trustedProxies);
 
-    auto routeApi = [this](net::Responder responder, http::Request &request) {
+    auto routeApi = [this, trustedProxies](net::Responder responder, http::Request &request) {
+        if (net::Connection *c = responder.connection())
+            logResponse(responder, request,
+                        net::normalized(net::clientAddress(
+                            c->peerAddress(),
+                            trustedProxies.isEmpty() ? QByteArray()
+                                                     : request.joinedHeader("x-forwarded-for"),
+                            trustedProxies)),
+                        m_metrics.get());
+        if (!m_listening && !isProbe(request.path))
+            return responder.respond(503,
+                                     {http::Header{"content-type", "application/json"},
+                                      http::Header{"retry-after", "1"}},
+                                     R"({"code":503,"msg":"starting: the store is not open yet"})");
         m_router->handle(std::move(responder), request);
     };
     m_apiHttp->setHandler(routeApi);
     m_clientHttp->setHandler([this, routeApi](net::Responder responder, http::Request &request) {
-        if (m_engine->matches(request.path))
+        if (m_engine->matches(request.path)) {
+            if (!m_listening) // no namespace is loaded yet: nothing to connect to
+                return responder.respond(503,
+                                         {http::Header{"content-type", "text/plain; charset=utf-8"},
+                                          http::Header{"retry-after", "1"}},
+                                         "starting");
             return m_engine->handleRequest(std::move(responder), request);
+        }
         if (m_config.single_port || request.path == "/health" || request.path == "/ready")
             return routeApi(std::move(responder), request);
         responder.respond(404, {http::Header{"content-type", "text/plain; charset=utf-8"}},
@@ -273,26 +326,56 @@ void Application::start(std::function<void(const QString &error)> done)
 {
     if (!m_apnsError.isEmpty())
         return done(m_apnsError);
+    // The ports open first: while the store is not reachable yet (Redis
+    // down at start-up), /health answers 200, /ready and everything else 503.
+    QString error;
+    if (!listen(&error))
+        return done(error);
+    m_settings->socketPort = socketPort();
+    openStore(std::move(done));
+}
+
+void Application::openStore(std::function<void(const QString &error)> done)
+{
     QPointer<Application> self(this);
-    m_store->open([self, done](store::Result<store::Done> r) {
+    // Redis unreachable is waited for (the client retries with backoff, one
+    // warning per attempt); any other failure stops the start.
+    auto retry = [self, done](const store::Error &e) {
+        if (!self || self->m_shuttingDown || e.code != store::ErrorCode::Unavailable ||
+            !self->m_config.usesRedisStore())
+            return false;
+        qCWarning(lcApp).noquote().nospace()
+            << "store not reachable yet (" << e.message << "); /ready answers 503, still trying";
+        QTimer::singleShot(1000, self, [self, done] {
+            if (self && !self->m_shuttingDown)
+                self->openStore(done);
+        });
+        return true;
+    };
+    m_store->open([self, done, retry](store::Result<store::Done> r) {
         if (!self)
             return;
-        if (!r)
+        if (!r) {
+            if (retry(r.error()))
+                return;
             return done(QStringLiteral("cannot open the store (%1): %2")
                             .arg(self->m_config.store, r.error().toString()));
+        }
         self->m_storeAvailable = true;
-        self->m_registry->load([self, done](store::Result<store::Done> loaded) {
+        self->m_registry->load([self, done, retry](store::Result<store::Done> loaded) {
             if (!self)
                 return;
-            if (!loaded)
+            if (!loaded) {
+                if (retry(loaded.error()))
+                    return;
                 return done(QStringLiteral("cannot load namespaces: ") + loaded.error().toString());
+            }
             if (self->m_bus)
                 self->m_bus->start();
-            QString error;
-            if (!self->listen(&error))
-                return done(error);
-            self->m_settings->socketPort = self->socketPort();
+            if (self->m_presence)
+                self->m_presence->start();
             self->m_listening = true;
+            self->m_loopLag->start();
             if (self->m_config.hasRole(Role::Worker))
                 self->m_worker->start();
             done(QString());
@@ -302,38 +385,71 @@ void Application::start(std::function<void(const QString &error)> done)
 
 QByteArray Application::metricsText() const
 {
-    QByteArray out;
-    auto gauge = [&out](const char *name, const char *help, qint64 value) {
-        out += "# HELP " + QByteArray(name) + ' ' + help + "\n# TYPE " + name + " gauge\n" + name +
-               ' ' + QByteArray::number(value) + '\n';
-    };
-    gauge("qpush_client_connections", "Open TCP connections on the client port.",
-          m_clientHttp->connectionCount());
-    gauge("qpush_engineio_sessions", "Open Engine.IO sessions.", m_engine->sessionCount());
-    gauge("qpush_socketio_clients", "Connected Socket.IO clients.", m_io->clientCount());
-    gauge("qpush_timers_pending", "Deadlines pending in the shared timer queue.",
-          m_deadlines->pendingCount());
-    out += "# HELP qpush_pushes_accepted_total Pushes accepted by this node.\n"
-           "# TYPE qpush_pushes_accepted_total counter\nqpush_pushes_accepted_total " +
-           QByteArray::number(m_pipeline->acceptedPushes()) + '\n';
-    out +=
-        "# HELP qpush_offline_jobs_completed_total Offline follow-up jobs completed.\n"
-        "# TYPE qpush_offline_jobs_completed_total counter\nqpush_offline_jobs_completed_total " +
-        QByteArray::number(m_worker->completedJobs()) + '\n';
-    out += m_apnsSender->metricsText();
-    if (m_bus) {
-        gauge("qpush_cluster_bus_ready", "1 while the cross-node bus is subscribed.",
-              m_bus->isReady() ? 1 : 0);
-        out += "# HELP qpush_cluster_messages_published_total Bus messages published.\n"
-               "# TYPE qpush_cluster_messages_published_total counter\n"
-               "qpush_cluster_messages_published_total " +
-               QByteArray::number(m_bus->published()) + '\n';
-        out += "# HELP qpush_cluster_messages_received_total Bus messages of other nodes.\n"
-               "# TYPE qpush_cluster_messages_received_total counter\n"
-               "qpush_cluster_messages_received_total " +
-               QByteArray::number(m_bus->received()) + '\n';
-    }
-    return out;
+    return m_metricsRegistry->text();
+}
+
+void Application::registerCollectors()
+{
+    // Values other objects hold already are read at scrape time.
+    using metrics::Family;
+    using metrics::Sample;
+    using metrics::Type;
+    m_metricsRegistry->addCollector([this](QList<Family> &out) {
+        auto gauge = [&out](const char *name, const char *help, double value) {
+            out.append(Family{name, help, Type::Gauge, {Sample{{}, {}, value}}});
+        };
+        gauge("qpush_client_connections", "Open TCP connections on the client port.",
+              double(m_clientHttp->connectionCount()));
+        gauge("qpush_engineio_sessions", "Open Engine.IO sessions.",
+              double(m_engine->sessionCount()));
+        const auto counts = m_engine->sessionCounts();
+        Family sessions{"qpush_client_sessions",
+                        "Open Engine.IO sessions by protocol (EIO) and current transport.",
+                        Type::Gauge,
+                        {}};
+        const char *protocols[2] = {"3", "4"};
+        const char *transports[2] = {"polling", "websocket"};
+        for (int i = 0; i < 4; ++i)
+            sessions.samples.append(
+                Sample{{},
+                       {{"protocol", protocols[i / 2]}, {"transport", transports[i % 2]}},
+                       double(counts[std::size_t(i)])});
+        out.append(sessions);
+        gauge("qpush_socketio_clients", "Connected Socket.IO clients.",
+              double(m_io->clientCount()));
+        gauge("qpush_timers_pending", "Deadlines pending in the shared timer queue.",
+              double(m_deadlines->pendingCount()));
+        gauge("qpush_store_available", "1 while the store answers (Redis connected).",
+              m_storeAvailable ? 1 : 0);
+        out.append(Family{"qpush_offline_jobs_completed_total",
+                          "Offline follow-up jobs completed.",
+                          Type::Counter,
+                          {Sample{{}, {}, double(m_worker->completedJobs())}}});
+        m_apnsSender->collect(out);
+        if (m_bus) {
+            gauge("qpush_cluster_bus_ready", "1 while the cross-node bus is subscribed.",
+                  m_bus->isReady() ? 1 : 0);
+            out.append(Family{"qpush_cluster_messages_published_total",
+                              "Bus messages published.",
+                              Type::Counter,
+                              {Sample{{}, {}, double(m_bus->published())}}});
+            out.append(Family{"qpush_cluster_messages_received_total",
+                              "Bus messages of other nodes.",
+                              Type::Counter,
+                              {Sample{{}, {}, double(m_bus->received())}}});
+        }
+        if (m_presence) {
+            out.append(Family{"qpush_presence_nodes_reaped_total",
+                              "Dead nodes whose online clients this node removed.",
+                              Type::Counter,
+                              {Sample{{}, {}, double(m_presence->reapedNodes())}}});
+            out.append(Family{"qpush_presence_resyncs_total",
+                              "Times this node wrote its online clients again (Redis lost them).",
+                              Type::Counter,
+                              {Sample{{}, {}, double(m_presence->resyncs())}}});
+        }
+        metrics::appendProcessFamilies(out, metrics::readProcessStats());
+    });
 }
 
 bool Application::loadTls(QString *error)
@@ -414,12 +530,18 @@ void Application::shutdown()
     m_io->closeAll();
     // Give the close packets a moment to leave; polling sessions without a
     // parked poll get theirs on the next request or are dropped.
+    // This node's online clients leave the shared counts at once (not after
+    // node_timeout).
+    auto presenceDone = std::make_shared<bool>(!m_presence);
+    if (m_presence)
+        m_presence->shutdown([presenceDone] { *presenceDone = true; });
     auto *poll = new QTimer(this);
     poll->setInterval(20);
     int waited = 0;
-    connect(poll, &QTimer::timeout, this, [this, poll, waited]() mutable {
+    connect(poll, &QTimer::timeout, this, [this, poll, waited, presenceDone]() mutable {
         waited += 20;
-        const bool flushed = m_engine->sessionCount() == 0 && m_clientHttp->connectionCount() == 0;
+        const bool flushed =
+            m_engine->sessionCount() == 0 && m_clientHttp->connectionCount() == 0 && *presenceDone;
         if (flushed || waited >= 2000) {
             poll->stop();
             m_clientHttp->abortAll();

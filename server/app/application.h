@@ -48,7 +48,13 @@ class ApnsSender;
 } // namespace push
 namespace cluster {
 class ClusterBus;
-}
+class RedisPresence;
+} // namespace cluster
+namespace metrics {
+class Registry;
+struct ServerMetrics;
+class LoopLagProbe;
+} // namespace metrics
 
 /// Collaborators the composition root otherwise builds itself. Production
 /// passes none; in-process tests pass an in-memory store and a fake clock.
@@ -89,10 +95,17 @@ Q_SIGNALS:
 
 private:
     bool listen(QString *error);
+    void openStore(std::function<void(const QString &error)> done);
     QByteArray metricsText() const;
+
+    void registerCollectors();
 
     Config m_config;
     QString m_adminPassword;
+    // First: every layer holds a pointer to the instruments until it goes.
+    std::unique_ptr<metrics::Registry> m_metricsRegistry;
+    std::unique_ptr<metrics::ServerMetrics> m_metrics;
+    std::unique_ptr<metrics::LoopLagProbe> m_loopLag;
     std::unique_ptr<push::Settings> m_settings;
     std::unique_ptr<net::DeadlineQueue> m_deadlines;
     std::unique_ptr<store::Store> m_store;
@@ -113,9 +126,10 @@ private:
     std::unique_ptr<push::OfflineWorker> m_worker;
     std::unique_ptr<api::Router> m_router;
     std::unique_ptr<api::RestApi> m_restApi;
-    std::unique_ptr<cluster::ClusterBus> m_bus; // Redis store only: several nodes
+    std::unique_ptr<cluster::ClusterBus> m_bus;         // Redis store only: several nodes
+    std::unique_ptr<cluster::RedisPresence> m_presence; // Redis store only: online state
     bool m_shuttingDown = false;
-    bool m_listening = false;      // start() succeeded
+    bool m_listening = false;      // start() succeeded (store open, namespaces loaded)
     bool m_storeAvailable = false; // opened, and no availabilityChanged(false) since
 };
 

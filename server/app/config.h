@@ -65,6 +65,7 @@ struct Config
     QString redis_password;
     int redis_db = 0;
     QString redis_prefix = QStringLiteral("p_");
+    int node_timeout = 15000; // ms without a heartbeat before a node counts as dead
 
     // Names
     QString key_reg = QStringLiteral("^[\\w.\\-$#/]+$");
@@ -76,6 +77,7 @@ struct Config
     // Push pipeline
     bool room_activity_broadcast = true;
     int worker_message_timeout = 5000; // ms
+    int worker_claim_timeout = 60000;  // ms a silent worker holds a job before another takes it
     int push_message_expire = 1;       // hours
     int push_message_max_expire = 10;  // hours
     int push_message_list_max_limit = 1000;

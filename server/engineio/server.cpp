@@ -30,6 +30,21 @@ QByteArray errorMessage(ErrorCode code)
     }
     return "Bad request";
 }
+
+// The qpush_engineio_handshakes_refused_total reason of an error.
+QByteArray refusalReason(ErrorCode code)
+{
+    switch (code) {
+    case ErrorCode::UnknownTransport:
+        return "unknown_transport";
+    case ErrorCode::BadHandshakeMethod:
+        return "bad_handshake_method";
+    case ErrorCode::UnsupportedProtocolVersion:
+        return "unsupported_protocol_version";
+    default:
+        return "bad_request";
+    }
+}
 } // namespace
 
 namespace {
@@ -69,6 +84,8 @@ void Server::sendError(net::Responder &responder, const http::Request &request, 
     http::Headers headers = http::corsHeaders(request);
     headers.append(http::Header{"content-type", "application/json"});
     const int status = code == ErrorCode::Forbidden ? 403 : 400;
+    if (auto *m = m_options.metrics; m && request.queryValue("sid").isNull())
+        m->handshakesRefused.inc(refusalReason(code)); // requests of a session are not handshakes
     const QByteArray body = "{\"code\":" + QByteArray::number(int(code)) + ",\"message\":\"" +
                             errorMessage(code) + "\"}";
     responder.respond(status, headers, body, request.isWebSocketUpgrade());
@@ -180,6 +197,10 @@ void Server::handshake(net::Responder responder, http::Request &request, Version
                     << (suppressed
                             ? qPrintable(QStringLiteral(" (%1 more not logged)").arg(suppressed))
                             : "");
+            if (auto *m = m_options.metrics) {
+                m->handshakesRefused.inc("rate_limited");
+                m->limitsTripped.inc("handshake_rate_per_ip");
+            }
             http::Headers headers = http::corsHeaders(request);
             headers.append(http::Header{"content-type", "application/json"});
             headers.append(http::Header{"retry-after", "1"});
@@ -195,6 +216,8 @@ void Server::handshake(net::Responder responder, http::Request &request, Version
     session->start(std::move(responder), request);
     if (!session->isOpen())
         return;
+    if (auto *m = m_options.metrics)
+        m->countHandshake(version == Version::V4, transport == Transport::WebSocket);
     qCDebug(lcEngineIo) << "session" << id << "opened, EIO" << int(version)
                         << (transport == Transport::Polling ? "polling" : "websocket");
     if (session->m_delayedOpen) {
@@ -212,6 +235,15 @@ void Server::handshake(net::Responder responder, http::Request &request, Version
     }
     if (m_onConnection)
         m_onConnection(session);
+}
+
+std::array<qsizetype, 4> Server::sessionCounts() const
+{
+    std::array<qsizetype, 4> counts{};
+    for (const Session *s : m_sessions)
+        ++counts[(s->version() == Version::V4 ? 2 : 0) +
+                 (s->transport() == Transport::WebSocket ? 1 : 0)];
+    return counts;
 }
 
 void Server::removeSession(Session *session)

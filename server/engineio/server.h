@@ -4,6 +4,7 @@
 // their session. Speaks v3 and v4 on the same path, chosen per session.
 #pragma once
 
+#include "metrics/servermetrics.h"
 #include "session.h"
 
 #include "net/clientaddress.h"
@@ -14,12 +15,14 @@
 #include <QHash>
 #include <QObject>
 
+#include <array>
 #include <functional>
 
 namespace qpush::eio {
 
 struct ServerOptions
 {
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
     QByteArray path = "/engine.io/";
     int pingIntervalMs = 25000;
     int pingTimeoutMs = 20000;
@@ -73,6 +76,9 @@ public:
 
     Session *session(const QByteArray &sid) const { return m_sessions.value(sid); }
     qsizetype sessionCount() const { return m_sessions.size(); }
+    // Open sessions by [EIO 3 polling, EIO 3 websocket, EIO 4 polling, EIO 4
+    // websocket] (for /metrics; walks the sessions).
+    std::array<qsizetype, 4> sessionCounts() const;
     // Closes every session (graceful shutdown).
     void closeAll(const QString &reason = QStringLiteral("server shutting down"));
 

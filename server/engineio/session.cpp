@@ -140,6 +140,8 @@ void Session::enqueue(Packet packet)
     // One packet larger than the cap still goes to a client that polls; a
     // queue already past it means the client stopped polling.
     if (m_queuedBytes > m_server->options().maxQueuedBytes) {
+        if (auto *m = m_server->options().metrics)
+            m->limitsTripped.inc("max_client_buffer");
         static net::LogThrottle throttle;
         qint64 suppressed = 0;
         if (throttle.allow(&suppressed))

@@ -332,6 +332,8 @@ void Connection::writeRaw(const QByteArray &bytes)
     // checked before the write: one message larger than the limit (a poll
     // carrying many queued packets) still goes to a client that reads.
     if (m_pendingBytes > m_limits->maxOutputBytes) {
+        if (auto *m = m_limits->metrics)
+            m->limitsTripped.inc("max_client_buffer");
         static LogThrottle throttle;
         qint64 suppressed = 0;
         if (throttle.allow(&suppressed))

@@ -9,6 +9,7 @@
 
 #include "deadlinequeue.h"
 #include "httpmessage.h"
+#include "metrics/servermetrics.h"
 #include "websocketframe.h"
 #include "writebatcher.h"
 
@@ -16,6 +17,8 @@
 #include <QList>
 #include <QObject>
 #include <QPointer>
+
+#include <functional>
 
 #include <memory>
 
@@ -56,6 +59,7 @@ public:
 
 struct ConnectionLimits
 {
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
     http::Limits http;
     qint64 idleTimeoutMs = 30000;       // a request must arrive within this
     qsizetype maxOutputBytes = 4 << 20; // unsent bytes before the peer is cut off
@@ -182,9 +186,17 @@ public:
 
     bool isValid() const { return m_connection && m_connection->isOpen() && m_serial != 0; }
     Connection *connection() const { return m_connection.data(); }
+    // `observer` gets the status and body size when respond() sends (once):
+    // the REST port's access log.
+    void onRespond(std::function<void(int status, qsizetype bodyBytes)> observer)
+    {
+        m_onRespond = std::move(observer);
+    }
     void respond(int status, const http::Headers &headers, QByteArrayView body,
                  bool forceClose = false)
     {
+        if (m_onRespond)
+            std::exchange(m_onRespond, nullptr)(status, body.size());
         if (m_connection)
             m_connection->respond(m_serial, status, headers, body, forceClose);
         m_serial = 0;
@@ -198,6 +210,7 @@ public:
 private:
     QPointer<Connection> m_connection;
     quint64 m_serial = 0;
+    std::function<void(int, qsizetype)> m_onRespond;
 };
 
 } // namespace qpush::net

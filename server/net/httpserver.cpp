@@ -158,6 +158,8 @@ void HttpServer::onAcceptReady()
     for (int i = 0; i < 64 && m_fd >= 0; ++i) {
         const qsizetype max = m_listenerLimits.maxConnections;
         if (max > 0 && m_connections >= max) {
+            if (auto *m = m_listenerLimits.metrics)
+                m->limitsTripped.inc("max_connections");
             if (capLog.allow(&suppressed))
                 qCWarning(lcNet).noquote()
                     << QStringLiteral("port %1: %2 connections open (max_connections), "
@@ -175,6 +177,8 @@ void HttpServer::onAcceptReady()
             if (err == EINTR || err == ECONNABORTED || err == EPROTO || err == EPERM)
                 continue;
             if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+                if (auto *m = m_listenerLimits.metrics)
+                    m->limitsTripped.inc("descriptors");
                 if (fdLog.allow(&suppressed))
                     qCWarning(lcNet).noquote()
                         << QStringLiteral("port %1: cannot accept (%2) with %3 connections "
@@ -206,6 +210,8 @@ void HttpServer::onAcceptReady()
                 key = addressKey(peer);
                 qsizetype &count = m_perIp[key];
                 if (count >= m_listenerLimits.maxConnectionsPerIp) {
+                    if (auto *m = m_listenerLimits.metrics)
+                        m->limitsTripped.inc("max_connections_per_ip");
                     if (ipLog.allow(&suppressed))
                         qCWarning(lcNet).noquote()
                             << QStringLiteral("port %1: %2 has %3 connections open "

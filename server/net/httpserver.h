@@ -30,10 +30,11 @@ namespace qpush::net {
 
 struct ListenerLimits
 {
-    qsizetype maxConnections = 0;      // 0: no cap
-    qsizetype maxConnectionsPerIp = 0; // 0: no cap
-    QList<Cidr> trustedProxies;        // exempt from the per-address cap
-    bool exemptLoopback = false;       // loopback peers too (a proxy on this host)
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
+    qsizetype maxConnections = 0;              // 0: no cap
+    qsizetype maxConnectionsPerIp = 0;         // 0: no cap
+    QList<Cidr> trustedProxies;                // exempt from the per-address cap
+    bool exemptLoopback = false;               // loopback peers too (a proxy on this host)
     int acceptRetryMs = 100;
 };
 

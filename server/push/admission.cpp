@@ -5,7 +5,6 @@
 #include "rooms.h"
 #include "sequence.h"
 
-#include <QDateTime>
 #include <QPointer>
 
 namespace qpush::push {
@@ -57,7 +56,7 @@ callbacks::HandshakeRequest handshakeRequest(sio::Socket *socket, const store::N
     const QJsonObject query = socket->queryObject();
     for (auto it = query.begin(); it != query.end(); ++it)
         req.query.append({it.key(), it.value().toString()});
-    const QJsonObject auth = socket->auth();
+    const QJsonObject &auth = socket->auth();
     for (auto it = auth.begin(); it != auth.end(); ++it)
         if (!query.contains(it.key()) &&
             (it.value().isString() || it.value().isBool() || it.value().isDouble()))
@@ -171,7 +170,7 @@ void Admission::authorize(sio::Socket *socket,
                 return refuse(QStringLiteral("namespace is offline"));
             cc->clientId = store::makeClientId(cc->nsp, cc->userid, cc->platform, cc->uuid);
             store::ClientPatch patch;
-            patch.connectTime = QDateTime::currentMSecsSinceEpoch();
+            patch.connectTime = m_settings->clock->nowMs();
             m_store->updateClient(
                 cc->clientId, patch, [refuse, proceed](store::Result<store::ClientInfo> r) {
                     if (!r)

@@ -6,7 +6,6 @@
 #include "rooms.h"
 #include "storeerror.h"
 
-#include <QDateTime>
 #include <QPointer>
 #include <QSet>
 #include <QTimer>
@@ -14,11 +13,6 @@
 namespace qpush::push {
 
 namespace {
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
 ConnectedClient *clientOf(sio::Socket *socket)
 {
     return LiveClients::clientOf(socket);
@@ -66,8 +60,9 @@ void ClientEvents::install(sio::Namespace *nsp)
         {"ackPush", &ClientEvents::onAckPush},   {"push", &ClientEvents::onPush},
         {"sync", &ClientEvents::onSync},
     };
-    for (const auto &[name, handler] : events) {
-        nsp->on(QString::fromLatin1(name),
+    for (const auto &event : events) {
+        const Handler handler = event.second;
+        nsp->on(QString::fromLatin1(event.first),
                 [this, handler](sio::Socket *s, sio::Payload &p, sio::Ack ack) {
                     ConnectedClient *cc = clientOf(s);
                     if (!cc)
@@ -87,7 +82,7 @@ bool ClientEvents::admitEvent(sio::Socket *socket, ConnectedClient &cc, bool isA
     const int rate = m_settings->clientEventRate;
     if (rate <= 0)
         return true;
-    const qint64 now = nowMs();
+    const qint64 now = m_settings->clock->nowMs();
     if (cc.refusedSince == 0) { // first event: full buckets
         cc.events = TokenBucket(rate, rate);
         // A client acks every push it gets: receipts of a busy room must
@@ -373,18 +368,23 @@ void ClientEvents::onPush(sio::Socket *socket, sio::Payload &payload, sio::Ack a
     const QJsonValue arg = payload.args.at(0);
     if (!arg.isObject())
         return ack({clientReply(DomainError::Invalid, QStringLiteral("push takes an object"))});
-    const qint64 now = nowMs();
+    const qint64 now = m_settings->clock->nowMs();
     if (cc->lastClientPush &&
-        now - cc->lastClientPush < m_settings->clientPushIntervalSeconds * 1000LL)
+        now - cc->lastClientPush < m_settings->clientPushIntervalSeconds * 1000LL) {
+        if (auto *m = m_settings->metrics)
+            m->pushesRefused.inc("rate_limited");
         return ack({clientReply(DomainError::RateLimited,
                                 QStringLiteral("at most one push per %1 s")
                                     .arg(m_settings->clientPushIntervalSeconds))});
+    }
     QJsonObject body = arg.toObject();
     if (!body.contains(QStringLiteral("except")))
         body.insert(QStringLiteral("except"), cc->clientId);
     const Expected<PushRequest> request = PushRequest::parse(body, *m_settings);
-    if (!request)
+    if (!request) {
+        m_pipeline->countRefused(request.error());
         return ack({clientReply(request.error())});
+    }
     QPointer<sio::Socket> guard(socket);
     const QString nsp = cc->nsp;
     cc->lastClientPush = now; // reserved now so that concurrent pushes are limited too

@@ -38,7 +38,7 @@ void ClientRecords::apply(const ClientRequest &request, Callback<store::ClientIn
 void ClientRecords::removeLegacy(const QString &nsp, Callback<QStringList> done)
 {
     const qint64 before =
-        m_settings->clock->nowMs() - m_settings->clientLegacyExpireHours * m_settings->hourMs;
+        m_settings->clock->nowMs() - m_settings->clientLegacyExpireHours * kHourMs;
     m_store->removeLegacyClients(nsp, before, relay(std::move(done)));
 }
 

@@ -4,7 +4,6 @@
 #include "logging.h"
 #include "rooms.h"
 
-#include <QDateTime>
 #include <QJsonArray>
 #include <QPointer>
 
@@ -23,6 +22,12 @@ void ClientSessions::connected(sio::Socket *socket)
     ConnectedClient *cc = LiveClients::clientOf(socket);
     if (!cc)
         return socket->disconnect();
+    if (auto *m = m_settings->metrics)
+        m->clientConnects.inc();
+    qCInfo(lcConnections).noquote().nospace()
+        << "connect client=" << cc->clientId << " ns=" << cc->nsp
+        << " ip=" << socket->handshake().address.toString()
+        << " sio=" << (socket->protocol() == sio::Protocol::V4 ? "4" : "5");
     // A second connection with the same client id replaces the first.
     if (sio::Socket *previous = m_live->add(socket, cc->clientId))
         previous->disconnect();
@@ -44,16 +49,18 @@ void ClientSessions::connected(sio::Socket *socket)
         QPointer<sio::Socket> guard(socket);
         // At most sync_max_bytes of pushData: the rest stays listed until
         // acked and comes at the next connect.
-        m_store->offlineMessages(cc->clientId, m_settings->syncMaxBytes,
-                                 [guard](store::Result<QList<store::PushMessage>> r) {
-                                     if (!guard || !r || r.value().isEmpty())
-                                         return;
-                                     QJsonArray list;
-                                     for (const store::PushMessage &m : r.value())
-                                         list.append(messageToJson(m));
-                                     guard->emit(QStringLiteral("offlineMessage"),
-                                                 {QJsonValue(list)});
-                                 });
+        m_store->offlineMessages(
+            cc->clientId, m_settings->syncMaxBytes,
+            [guard, m = m_settings->metrics](store::Result<QList<store::PushMessage>> r) {
+                if (!guard || !r || r.value().isEmpty())
+                    return;
+                QJsonArray list;
+                for (const store::PushMessage &message : r.value())
+                    list.append(messageToJson(message));
+                if (m)
+                    m->offlineDelivered.inc(quint64(list.size()));
+                guard->emit(QStringLiteral("offlineMessage"), {QJsonValue(list)});
+            });
     }
 }
 
@@ -62,11 +69,15 @@ void ClientSessions::disconnected(sio::Socket *socket, const QString &reason)
     ConnectedClient *cc = LiveClients::clientOf(socket);
     if (!cc)
         return;
+    if (auto *m = m_settings->metrics)
+        m->clientDisconnects.inc();
+    qCInfo(lcConnections).noquote().nospace() << "disconnect client=" << cc->clientId
+                                              << " ns=" << cc->nsp << " reason=\"" << reason << '"';
     m_live->remove(socket, cc->clientId);
     m_activity->broadcast(socket, QStringLiteral("peopleLeave"), socket->rooms(), true);
 
     store::ClientPatch patch;
-    patch.disconnectTime = QDateTime::currentMSecsSinceEpoch();
+    patch.disconnectTime = m_settings->clock->nowMs();
     m_store->updateClient(cc->clientId, patch,
                           [id = cc->clientId](store::Result<store::ClientInfo> r) {
                               if (!r)

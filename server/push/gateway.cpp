@@ -10,7 +10,11 @@ ClientGateway::ClientGateway(sio::Server *io, NamespaceRegistry *registry, store
       m_sessions(live, activity, registry, store, webhooks, settings),
       m_events(pipeline, activity, store, settings, &m_limits)
 {
-    io->setNamespaceCreatedHook([this](sio::Namespace *nsp) { setupNamespace(nsp); });
+    m_limits.metrics = settings->metrics;
+    io->setNamespaceCreatedHook([this, live](sio::Namespace *nsp) {
+        setupNamespace(nsp);
+        live->watch(nsp); // room joins and leaves reach the presence
+    });
     connect(registry, &NamespaceRegistry::changed, this, [registry, live](const QString &key) {
         const store::NamespaceRecord *ns = registry->find(key);
         if (!ns || ns->offline)

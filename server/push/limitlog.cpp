@@ -8,6 +8,8 @@ namespace qpush::push {
 
 void LimitLog::tripped(const char *limit, const QString &what)
 {
+    if (metrics)
+        metrics->limitsTripped.inc(QByteArray(limit).replace(" (disconnect)", ""));
     qint64 suppressed = 0;
     if (m_gate.allow(limit, QDateTime::currentMSecsSinceEpoch(), &suppressed))
         qCWarning(lcPush).noquote()

@@ -18,10 +18,19 @@ ConnectedClient *LiveClients::clientOf(sio::Socket *socket)
     return std::any_cast<ConnectedClient>(&socket->data());
 }
 
+namespace {
+OnlineClient onlineClient(sio::Socket *socket, const ConnectedClient &cc)
+{
+    return {cc.clientId, cc.nsp, cc.userid, cc.platform, socket->id()};
+}
+} // namespace
+
 sio::Socket *LiveClients::add(sio::Socket *socket, const QString &clientId)
 {
     sio::Socket *previous = m_online.value(clientId);
     m_online.insert(clientId, socket);
+    if (const ConnectedClient *cc = clientOf(socket))
+        m_presence->clientOnline(onlineClient(socket, *cc));
     return previous != socket ? previous : nullptr;
 }
 
@@ -29,6 +38,24 @@ void LiveClients::remove(sio::Socket *socket, const QString &clientId)
 {
     if (m_online.value(clientId) == socket)
         m_online.remove(clientId);
+    if (const ConnectedClient *cc = clientOf(socket))
+        m_presence->clientOffline(onlineClient(socket, *cc));
+}
+
+void LiveClients::watch(sio::Namespace *nsp)
+{
+    nsp->onMembership([this](sio::Socket *socket, const QString &room, bool joined) {
+        if (const ConnectedClient *cc = clientOf(socket))
+            m_presence->roomChanged(onlineClient(socket, *cc), room, joined);
+    });
+}
+
+void LiveClients::forEachOnline(
+    const std::function<void(const OnlineClient &, const QStringList &rooms)> &fn) const
+{
+    for (sio::Socket *s : m_online)
+        if (const ConnectedClient *cc = clientOf(s); cc && s->isConnected())
+            fn(onlineClient(s, *cc), s->rooms());
 }
 
 qsizetype LiveClients::countOnline(const QString &nsp, const QString &room,

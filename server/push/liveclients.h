@@ -5,6 +5,7 @@
 // cluster bus read it; it depends on nothing of the domain above it.
 #pragma once
 
+#include "presence.h"
 #include "settings.h"
 
 #include "shared/limits.h"
@@ -36,14 +37,6 @@ struct ConnectedClient
     int pendingJoinRooms = 0; // rooms of joinRoom events still waiting for the store
 };
 
-struct OnlineCounts
-{
-    qint64 clients = 0;
-    qint64 users = 0;
-    qint64 ios = 0;
-    qint64 android = 0;
-};
-
 class LiveClients : public QObject
 {
     Q_OBJECT
@@ -51,6 +44,17 @@ public:
     LiveClients(sio::Server *io, const Settings *settings, QObject *parent = nullptr);
 
     static ConnectedClient *clientOf(sio::Socket *socket);
+
+    // The deployment's online state (default: this node's, LocalPresence);
+    // the comings and goings of this node's clients are reported to it.
+    void setPresence(Presence *presence) { m_presence = presence ? presence : &m_localPresence; }
+    Presence *presence() const { return m_presence; }
+    // Reports the room joins and leaves of a namespace's sockets.
+    void watch(sio::Namespace *nsp);
+    // Every online client of this node with its live rooms (a presence
+    // writes them again after Redis lost them).
+    void forEachOnline(
+        const std::function<void(const OnlineClient &, const QStringList &rooms)> &fn) const;
     sio::Socket *socketOf(const QString &clientId) const { return m_online.value(clientId); }
 
     // A connected socket takes its client id; a previous connection with
@@ -80,6 +84,8 @@ private:
     sio::Server *m_io;
     const Settings *m_settings;
     QHash<QString, sio::Socket *> m_online; // client id -> its socket on this node
+    LocalPresence m_localPresence{this};
+    Presence *m_presence = &m_localPresence;
 };
 
 } // namespace qpush::push

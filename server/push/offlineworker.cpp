@@ -11,44 +11,26 @@
 
 namespace qpush::push {
 
-namespace {
-constexpr int kBatch = 32;
-constexpr qint64 kLeaseMs = 60000;
-} // namespace
-
 OfflineWorker::OfflineWorker(store::Store *store, ApnsSender *apns, const Settings *settings,
                              QObject *parent)
-    : QObject(parent), m_store(store), m_apns(apns), m_settings(settings)
+    : QObject(parent), m_store(store), m_apns(apns), m_settings(settings), m_feed(store)
 {
-    connect(&m_timer, &QTimer::timeout, this, &OfflineWorker::poll);
+    connect(&m_feed, &JobFeed::jobClaimed, this, [this](const store::Job &job) {
+        QPointer<OfflineWorker> self(this);
+        run(job, [self, job] {
+            if (self)
+                self->m_feed.finished(job);
+        });
+    });
 }
 
 void OfflineWorker::start(int pollIntervalMs)
 {
-    m_timer.start(pollIntervalMs);
-}
-
-void OfflineWorker::poll()
-{
-    if (m_running > 0)
-        return; // the previous batch is still being worked on
-    QPointer<OfflineWorker> self(this);
-    m_store->claimJobs(QDateTime::currentMSecsSinceEpoch(), kBatch, kLeaseMs,
-                       [self](store::Result<QList<store::Job>> r) {
-                           if (!self)
-                               return;
-                           if (!r) {
-                               qCDebug(lcPush) << "claiming jobs failed:" << r.error().toString();
-                               return;
-                           }
-                           for (const store::Job &job : r.value()) {
-                               ++self->m_running;
-                               self->run(job, [self] {
-                                   if (self)
-                                       --self->m_running;
-                               });
-                           }
-                       });
+    JobFeed::Options o;
+    o.pollIntervalMs = pollIntervalMs;
+    o.leaseMs = m_settings->workerClaimTimeoutMs;
+    o.clock = m_settings->clock;
+    m_feed.start(o);
 }
 
 void OfflineWorker::run(const store::Job &job, std::function<void()> finished)
@@ -123,6 +105,8 @@ void OfflineWorker::runOffline(const store::Job &job, std::function<void()> fini
         .then([this, job, id, work, retryLater](const Next &next) {
             if (work->android.isEmpty())
                 return next();
+            if (auto *m = m_settings->metrics)
+                m->offlineStored.inc(quint64(work->android.size()));
             m_store->addOfflineEntries(job.nsp, id, work->android,
                                        m_settings->androidUnreadMessageListMaxLimit,
                                        [=](store::Result<store::Done> added) {

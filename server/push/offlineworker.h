@@ -1,5 +1,5 @@
-// Runs the durable follow-up of pushes with leaveMessage (SPEC §7): claims
-// due jobs from the store's queue, adds the message to the offline lists of
+// Runs the durable follow-up of pushes with leaveMessage (SPEC §7): takes
+// due jobs from the store's queue (through a JobFeed), adds the message to the offline lists of
 // the room's Android clients that have not acked, hands iOS clients to the
 // APNs sender, and completes the job. A job claimed by a node that dies is
 // delivered again after its lease; the steps are idempotent, so nothing is
@@ -7,6 +7,7 @@
 #pragma once
 
 #include "apnssender.h"
+#include "jobfeed.h"
 #include "settings.h"
 
 #include "store/store.h"
@@ -24,11 +25,10 @@ public:
                   QObject *parent = nullptr);
 
     void start(int pollIntervalMs = 200);
-    void stop() { m_timer.stop(); }
+    void stop() { m_feed.stop(); }
     qint64 completedJobs() const { return m_completed; }
 
 private:
-    void poll();
     void run(const store::Job &job, std::function<void()> finished);
     void runOffline(const store::Job &job, std::function<void()> finished);
     void runApns(const ApnsDelivery &delivery, std::function<void()> complete,
@@ -39,8 +39,7 @@ private:
     store::Store *m_store;
     ApnsSender *m_apns;
     const Settings *m_settings;
-    QTimer m_timer;
-    int m_running = 0;
+    JobFeed m_feed;
     qint64 m_completed = 0;
 };
 

@@ -1,5 +1,5 @@
 // Online reports (SPEC §4 report/online, the console's namespace list): the
-// live counts of this node's clients next to the all-time totals the store
+// online counts (push::Presence: every node's clients) next to the all-time totals the store
 // keeps, per namespace, per room, or summed over every namespace.
 #pragma once
 
@@ -43,6 +43,8 @@ private:
     void namespaceReport(const QString &nsp, bool detail, Callback<QJsonValue> done);
     void roomReport(const QString &nsp, const QStringList &rooms, Callback<QJsonValue> done);
     void summary(Callback<QJsonValue> done);
+    // {roomCount, userCount, clientCount} of each namespace on every node, in order.
+    void online(const QStringList &nsps, std::function<void(QList<QJsonObject>)> done);
     // totalClientCount of each namespace, in order (0 where the store failed).
     void totals(const QStringList &nsps, std::function<void(QList<qint64>)> done);
 

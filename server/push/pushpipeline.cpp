@@ -13,6 +13,49 @@
 
 namespace qpush::push {
 
+namespace {
+// The qpush_pushes_refused_total reason of an error.
+QByteArray refusalReason(DomainError::Kind kind)
+{
+    switch (kind) {
+    case DomainError::Invalid:
+        return "invalid";
+    case DomainError::Unauthorized:
+        return "unauthorized";
+    case DomainError::Forbidden:
+        return "forbidden";
+    case DomainError::NotFound:
+        return "not_found";
+    case DomainError::Conflict:
+        return "conflict";
+    case DomainError::TooLarge:
+        return "too_large";
+    case DomainError::RateLimited:
+        return "rate_limited";
+    case DomainError::Unavailable:
+        return "unavailable";
+    case DomainError::Internal:
+        break;
+    }
+    return "internal";
+}
+
+// `done`, counting the outcome in qpush_pushes_accepted/refused_total.
+std::function<void(const PushOutcome &)> counted(metrics::ServerMetrics *m,
+                                                 std::function<void(const PushOutcome &)> done)
+{
+    if (!m)
+        return done;
+    return [m, done = std::move(done)](const PushOutcome &outcome) {
+        if (!outcome.error)
+            m->pushesAccepted.inc();
+        else
+            m->pushesRefused.inc(refusalReason(outcome.error->kind));
+        done(outcome);
+    };
+}
+} // namespace
+
 PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
                            const Settings *settings, QObject *parent)
     : QObject(parent), m_store(store), m_registry(registry), m_live(live), m_settings(settings)
@@ -29,9 +72,16 @@ std::optional<DomainError> PushPipeline::refusal(const QString &nsp) const
     return std::nullopt;
 }
 
+void PushPipeline::countRefused(const DomainError &error) const
+{
+    if (auto *m = m_settings->metrics)
+        m->pushesRefused.inc(refusalReason(error.kind));
+}
+
 void PushPipeline::push(const QString &nsp, const PushRequest &request,
                         std::function<void(const PushOutcome &)> done)
 {
+    done = counted(m_settings->metrics, std::move(done));
     if (auto refused = refusal(nsp))
         return done(PushOutcome{std::move(refused), 0, 0});
 
@@ -45,11 +95,9 @@ void PushPipeline::push(const QString &nsp, const PushRequest &request,
     record.apnsName = request.apnsName;
     record.extra = request.extra;
     record.exceptClient = request.except;
-    record.ttlMs = request.expireHours * m_settings->hourMs;
+    record.ttlMs = request.expireHours * kHourMs;
     record.recentLimit = m_settings->pushMessageListMaxLimit;
     record.offlineLimit = m_settings->androidUnreadMessageListMaxLimit;
-    record.onlineClientCount =
-        lost ? 0 : int(m_live->countOnline(nsp, record.room, record.exceptClient));
     if (record.leaveMessage) {
         // Durable follow-up: the store writes the job in the push's batch and
         // fills in the message id (empty payload).
@@ -60,6 +108,22 @@ void PushPipeline::push(const QString &nsp, const PushRequest &request,
         record.followUp = job;
     }
 
+    if (lost) // stored, delivered to nobody
+        return save(std::move(record), lost, std::move(done));
+    // Online on every node at send time (a Redis round trip with several nodes).
+    QPointer<PushPipeline> self(this);
+    m_live->presence()->countRoom(nsp, record.room, record.exceptClient,
+                                  [self, record, done](qint64 online) mutable {
+                                      if (!self)
+                                          return;
+                                      record.onlineClientCount = int(online);
+                                      self->save(std::move(record), false, std::move(done));
+                                  });
+}
+
+void PushPipeline::save(store::PushRecord record, bool lost,
+                        std::function<void(const PushOutcome &)> done)
+{
     QPointer<PushPipeline> self(this);
     m_store->savePush(record, [self, record, lost, done](store::Result<store::PushSaved> r) {
         if (!self)
@@ -78,23 +142,32 @@ void PushPipeline::push(const QString &nsp, const PushRequest &request,
         m.apnsName = record.apnsName;
         m.extra = record.extra;
         m.exceptClient = record.exceptClient;
+        qsizetype recipients = 0;
         if (!lost) {
-            self->deliverLocal(m);
+            recipients = self->deliverLocal(m);
             Q_EMIT self->deliveredLocally(m);
         }
+        qCInfo(lcPushes).noquote().nospace()
+            << "push id=" << m.id << " ns=" << m.nsp << " rooms=1 recipients=" << recipients
+            << " online=" << record.onlineClientCount << (lost ? " lost" : "");
         done(PushOutcome{std::nullopt, m.id, record.onlineClientCount});
     });
 }
 
 qsizetype PushPipeline::deliverLocal(const store::PushMessage &message)
 {
-    return m_live->deliver(message.nsp, message.room, message.exceptClient, QStringLiteral("push"),
-                           {messageToJson(message)});
+    const qsizetype n = m_live->deliver(message.nsp, message.room, message.exceptClient,
+                                        QStringLiteral("push"), {messageToJson(message)});
+    if (auto *m = m_settings->metrics)
+        m->deliveries.inc(quint64(n));
+    return n;
 }
 
 void PushPipeline::acknowledge(const QString &nsp, qint64 id, const QString &clientId,
                                std::function<void(std::optional<DomainError>)> done)
 {
+    if (auto *m = m_settings->metrics)
+        m->acks.inc();
     const AckKey key{nsp, id};
     auto it = m_pendingAcks.find(key);
     if (it == m_pendingAcks.end()) {

@@ -39,6 +39,9 @@ public:
     // A push from the REST API or a client, already parsed (PushRequest).
     void push(const QString &nsp, const PushRequest &request,
               std::function<void(const PushOutcome &)> done);
+    // Counts a push refused at the edge (its body did not parse) in
+    // qpush_pushes_refused_total, as push() counts the ones it refuses.
+    void countRefused(const DomainError &error) const;
     void acknowledge(const QString &nsp, qint64 id, const QString &clientId,
                      std::function<void(std::optional<DomainError>)> done);
     void sync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
@@ -72,6 +75,7 @@ private:
     // Why `nsp` takes no push or transfer now (missing, or offline).
     std::optional<DomainError> refusal(const QString &nsp) const;
     void flushAcks();
+    void save(store::PushRecord record, bool lost, std::function<void(const PushOutcome &)> done);
     void sendAcks(const QString &nsp, qint64 id, QList<PendingAck> batch);
 
     QHash<AckKey, QList<PendingAck>> m_pendingAcks;

@@ -4,6 +4,7 @@
 
 #include "errors.h"
 
+#include "metrics/servermetrics.h"
 #include "shared/clock.h"
 #include "shared/namerules.h"
 
@@ -11,11 +12,16 @@
 
 namespace qpush::push {
 
+/// The unit of `expire`, `push_message_expire` and `client_legacy_expire`.
+constexpr qint64 kHourMs = 3600 * 1000;
+
 struct Settings
 {
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
     NameRules names;
     bool roomActivityBroadcast = true;
     int workerMessageTimeoutMs = 5000;
+    int workerClaimTimeoutMs = 60000; // a job held this long by a silent worker goes to another
     int pushMessageExpireHours = 1;
     int pushMessageMaxExpireHours = 10;
     int pushMessageListMaxLimit = 1000;
@@ -34,7 +40,6 @@ struct Settings
     int apnsListMaxEntries = 32;   // apns_list entries of one namespace
     QString system;                // host name shown in `ok`
     quint16 socketPort = 0;        // shown in `ok`
-    qint64 hourMs = 3600 * 1000;
     // Where the domain reads wall-clock time; tests pass a fake one.
     const Clock *clock = &systemClock();
     QString apnsAlert = QStringLiteral("通知"); // alert text when pushData has no apsData

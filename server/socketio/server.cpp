@@ -250,6 +250,8 @@ void Server::closeAll()
 bool Server::admitPendingClient()
 {
     if (m_pendingClients >= m_options.maxPendingClients) {
+        if (auto *m = m_options.metrics)
+            m->limitsTripped.inc("max_pending_sessions");
         static net::LogThrottle throttle;
         qint64 suppressed = 0;
         if (throttle.allow(&suppressed))

@@ -4,6 +4,7 @@
 // encode a packet once and write the same bytes to every recipient.
 #pragma once
 
+#include "metrics/servermetrics.h"
 #include "packet.h"
 #include "socket.h"
 #include "socketset.h"
@@ -23,6 +24,7 @@ class Namespace;
 
 struct ServerOptions
 {
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
     // An Engine.IO session must join a namespace within this (socket.io's
     // connectTimeout is 45 s; qpush's clients connect at once, and a
     // handshake flood should not keep sessions alive for long).
@@ -45,6 +47,9 @@ using Middleware =
 using EventHandler = std::function<void(Socket *socket, Payload &payload, Ack ack)>;
 using ConnectionHook = std::function<void(Socket *socket)>;
 using DisconnectHook = std::function<void(Socket *socket, const QString &reason)>;
+// A connected socket joined (true) or left (false) a room through
+// Socket::join/leave; the rooms a closing socket drops are not reported.
+using MembershipHook = std::function<void(Socket *socket, const QString &room, bool joined)>;
 
 // Selects recipients among a namespace's sockets: rooms (none = every
 // socket of the namespace) minus excluded sockets and rooms.
@@ -102,6 +107,7 @@ public:
     }
     void onConnection(ConnectionHook hook) { m_onConnection = std::move(hook); }
     void onDisconnect(DisconnectHook hook) { m_onDisconnect = std::move(hook); }
+    void onMembership(MembershipHook hook) { m_onMembership = std::move(hook); }
 
     Broadcast to(const QString &room) { return Broadcast(this).to(room); }
     Broadcast to(const QStringList &rooms) { return Broadcast(this).to(rooms); }
@@ -137,6 +143,7 @@ private:
     QHash<QString, EventHandler> m_handlers;
     ConnectionHook m_onConnection;
     DisconnectHook m_onDisconnect;
+    MembershipHook m_onMembership;
     QHash<QByteArray, Socket *> m_sockets;
     QHash<QString, SocketSet> m_rooms;
 };

@@ -174,6 +174,8 @@ void Socket::join(const QString &room)
     }
     m_rooms.append(room);
     m_nsp->joinRoom(this, room);
+    if (m_nsp->m_onMembership)
+        m_nsp->m_onMembership(this, room, true);
 }
 
 void Socket::leave(const QString &room)
@@ -195,6 +197,8 @@ void Socket::leave(const QString &room)
         return;
     }
     m_nsp->leaveRoom(this, room);
+    if (m_nsp->m_onMembership && !m_closed)
+        m_nsp->m_onMembership(this, room, false);
 }
 
 void Socket::disconnect(bool closeConnection)
@@ -442,6 +446,8 @@ void Client::onPacket(Packet &packet)
         for (const auto &p : m_pendingConnects)
             held += p.second.size(); // a few namespaces at most
         if (held >= o.maxEarlyPackets || m_earlyBytes + m_packetBytes > o.maxEarlyBytes) {
+            if (o.metrics)
+                o.metrics->limitsTripped.inc("max_early_packets");
             static net::LogThrottle throttle;
             qint64 suppressed = 0;
             if (throttle.allow(&suppressed))

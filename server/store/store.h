@@ -138,10 +138,25 @@ public:
     // --- durable delayed work (SPEC §7, §9) -------------------------------
     virtual void enqueueJob(const JobSpec &job, Callback<qint64> done) = 0;
     /// Claims up to `max` jobs due at `now`. A claimed job that is not
-    /// completed within `leaseMs` is delivered again (attempts + 1).
+    /// completed (nor renewed) within `leaseMs` is delivered again, to this
+    /// or another worker (attempts + 1). The lease runs on the backend's
+    /// clock: SQLite counts it from `now`; Redis uses the idle time of the
+    /// job's stream entry (XAUTOCLAIM) with the `leaseMs` of the claim that
+    /// takes it over.
     virtual void claimJobs(qint64 now, int max, qint64 leaseMs, Callback<QList<Job>> done) = 0;
     /// Idempotent: true when this call removed the job, false if already gone.
     virtual void completeJob(const QString &nsp, qint64 id, Callback<bool> done) = 0;
+    /// The caller still works on these claimed jobs: their lease starts
+    /// again, so that a long job is not delivered to another worker while it
+    /// runs. Jobs already completed are skipped.
+    virtual void renewJobs(const QList<Job> &jobs, qint64 leaseMs, Callback<Done> done) = 0;
+    /// True when awaitJobs can wait for work on the backend (Redis Streams:
+    /// XREADGROUP BLOCK on a connection of its own); false when it answers at
+    /// once and callers pace their calls themselves (SQLite).
+    virtual bool waitsForJobs() const { return false; }
+    /// claimJobs at the backend's current time, except that when no job is
+    /// ready the answer may wait up to `waitMs` for one (then possibly empty).
+    virtual void awaitJobs(int max, qint64 leaseMs, int waitMs, Callback<QList<Job>> done);
 
 Q_SIGNALS:
     /// The backend went away (calls now fail with Unavailable) or came back.

@@ -2,6 +2,8 @@
 #include "result.h"
 #include "store.h"
 
+#include <QDateTime>
+
 namespace qpush::store {
 
 QString errorCodeName(ErrorCode code)
@@ -24,5 +26,11 @@ QString errorCodeName(ErrorCode code)
 }
 
 Store::~Store() = default;
+
+void Store::awaitJobs(int max, qint64 leaseMs, int waitMs, Callback<QList<Job>> done)
+{
+    Q_UNUSED(waitMs);
+    claimJobs(QDateTime::currentMSecsSinceEpoch(), max, leaseMs, std::move(done));
+}
 
 } // namespace qpush::store

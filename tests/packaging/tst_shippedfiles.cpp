@@ -251,6 +251,16 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains(u"QPUSH_PINGINTERVAL"_s), qPrintable(r.err));
     }
 
+    void unitReloadsWithSighup()
+    {
+        // `systemctl reload` sends SIGHUP, which the server handles (TLS
+        // files, logging) instead of dying.
+        QFile unit(sourceFile(u"packaging/systemd/qpush-server.service.in"_s));
+        QVERIFY(unit.open(QIODevice::ReadOnly));
+        const QByteArray text = unit.readAll();
+        QVERIFY(text.contains("\nExecReload=/bin/kill -HUP $MAINPID\n"));
+    }
+
     void notifiesSystemdWhenReady()
     {
 #ifndef QPUSH_HAVE_SYSTEMD

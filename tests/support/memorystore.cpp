@@ -812,4 +812,16 @@ void MemoryStore::completeJob(const QString &nsp, qint64 id, Callback<bool> done
     });
 }
 
+void MemoryStore::renewJobs(const QList<Job> &jobs, qint64 leaseMs, Callback<Done> done)
+{
+    answer<Done>(std::move(done), [&]() -> Result<Done> {
+        for (const Job &j : jobs) {
+            const auto it = m_data->jobs.find(j.id);
+            if (it != m_data->jobs.end() && it->second.nsp == j.nsp)
+                it->second.dueAt = m_clock->nowMs() + leaseMs;
+        }
+        return Done{};
+    });
+}
+
 } // namespace qpush::test

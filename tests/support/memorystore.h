@@ -108,6 +108,8 @@ public:
     void claimJobs(qint64 now, int max, qint64 leaseMs,
                    store::Callback<QList<store::Job>> done) override;
     void completeJob(const QString &nsp, qint64 id, store::Callback<bool> done) override;
+    void renewJobs(const QList<store::Job> &jobs, qint64 leaseMs,
+                   store::Callback<store::Done> done) override;
 
 private:
     /// Runs `work` now (after dropping expired messages) unless the store is

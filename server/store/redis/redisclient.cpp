@@ -6,6 +6,8 @@
 #include <QSet>
 #include <QTimer>
 
+#include <chrono>
+
 namespace qpush::store {
 
 namespace {
@@ -128,6 +130,14 @@ void RedisClient::execute(const QByteArray &routingKey, const QByteArrayList &ar
     attempt->routingKey = routingKey;
     attempt->argv = argv;
     attempt->fn = fn ? std::move(fn) : ReplyFn([](const RedisValue &) {});
+    if (auto *m = m_options.metrics) // qpush_store_operation_duration_seconds, per command
+        attempt->fn = [m, start = std::chrono::steady_clock::now(),
+                       fn = std::move(attempt->fn)](const RedisValue &v) {
+            m->storeOperation(
+                std::chrono::nanoseconds(std::chrono::steady_clock::now() - start).count(),
+                v.isError());
+            fn(v);
+        };
     dispatch(std::move(attempt));
 }
 

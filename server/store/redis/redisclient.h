@@ -6,6 +6,7 @@
 // after redirects and connection errors. Lua scripts run by EVALSHA; they
 // are loaded on every connect and re-sent as EVAL after NOSCRIPT.
 
+#include "metrics/servermetrics.h"
 #include "redisconnection.h"
 
 #include <QHash>
@@ -29,7 +30,8 @@ struct RedisScript
 
 struct RedisClientOptions
 {
-    QStringList addresses; ///< "host:port"; several = cluster seeds
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
+    QStringList addresses;                     ///< "host:port"; several = cluster seeds
     bool cluster = false;
     QString password;
     int db = 0;

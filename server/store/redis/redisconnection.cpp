@@ -191,11 +191,14 @@ void RedisConnection::goDown(const QByteArray &why)
     if (previous == State::Ready) {
         qCWarning(lcStoreRedis).noquote() << "lost" << address() << ":" << QString::fromUtf8(why);
         Q_EMIT readyChanged(false);
-    } else {
-        qCDebug(lcStoreRedis).noquote()
-            << "cannot connect to" << address() << ":" << QString::fromUtf8(why);
     }
     scheduleReconnect();
+    // Every failed attempt says so (at most one line per reconnect_max, 5 s):
+    // an operator starting a node with Redis down sees why at once.
+    if (previous != State::Ready)
+        qCWarning(lcStoreRedis).noquote().nospace()
+            << "cannot connect to redis at " << address() << ": " << QString::fromUtf8(why)
+            << "; retrying in " << m_backoffMs << " ms";
 }
 
 void RedisConnection::scheduleReconnect()

@@ -16,6 +16,23 @@ using namespace redis;
 
 // ----------------------------------------------------------------- pushes
 
+namespace {
+// See savePush: a follow-up is never due before its push batch is written.
+constexpr qint64 kFollowUpGraceMs = 1000;
+
+RedisClient::ReplyFn pushSavedReply(const Callback<PushSaved> &done, qint64 id)
+{
+    return handle(done, [id](const RedisValue &v) -> Result<PushSaved> {
+        auto arr = redisArray(v);
+        if (!arr)
+            return arr.error();
+        if (arr->size() != 2)
+            return Error{ErrorCode::Corrupt, QStringLiteral("redis: bad push script reply")};
+        return PushSaved{id, arr->at(0).toInteger()};
+    });
+}
+} // namespace
+
 void RedisStore::savePush(const PushRecord &push, Callback<PushSaved> done)
 {
     if (!push.nsp.startsWith(u'/') || push.room.isEmpty()) {
@@ -26,9 +43,10 @@ void RedisStore::savePush(const PushRecord &push, Callback<PushSaved> done)
         failLater(std::move(done), invalid(QStringLiteral("a push needs a positive ttl")));
         return;
     }
-    // 1. the global id (its own key, so its own slot) and the registries that
-    //    let the sweeper and the job claimer find this namespace; 2. once all
-    //    replied, the push script writes everything else in one slot.
+    // 1. the global id (its own key, so its own slot) and the registry that
+    //    lets the sweeper find this namespace; 2. once both replied, the
+    //    follow-up job (if any) and the push script, which writes everything
+    //    else in the namespace's slot.
     struct State
     {
         int remaining = 0;
@@ -53,9 +71,7 @@ void RedisStore::savePush(const PushRecord &push, Callback<PushSaved> done)
                             key(push.nsp, "rm:" + room),
                             key(push.nsp, "st:m" + QByteArray::number(b.minute)),
                             key(push.nsp, "st:h" + QByteArray::number(b.hour)),
-                            key(push.nsp, "st:d" + QByteArray::number(b.day)),
-                            key(push.nsp, "jobs"),
-                            key(push.nsp, "jseq")};
+                            key(push.nsp, "st:d" + QByteArray::number(b.day))};
         QByteArrayList args{base(push.nsp),
                             idText,
                             QByteArray::number(push.ttlMs),
@@ -69,23 +85,28 @@ void RedisStore::savePush(const PushRecord &push, Callback<PushSaved> done)
                             push.exceptClient.toUtf8(),
                             QByteArray::number(push.onlineClientCount),
                             QByteArray::number(std::max(push.recentLimit, 1)),
-                            QByteArray::number(push.offlineLimit),
-                            push.followUp ? push.followUp->kind.toUtf8() : QByteArray(),
-                            push.followUp ? push.followUp->payload : QByteArray(),
-                            QByteArray(),
-                            push.followUp ? QByteArray::number(push.followUp->dueAt)
-                                          : QByteArrayLiteral("0")};
+                            QByteArray::number(push.offlineLimit)};
         args += utf8(push.offlineClientIds);
-        m_client->eval(m_scripts.push, keys, args,
-                       handle(done, [id](const RedisValue &v) -> Result<PushSaved> {
-                           auto arr = redisArray(v);
-                           if (!arr)
-                               return arr.error();
-                           if (arr->size() != 2)
-                               return Error{ErrorCode::Corrupt,
-                                            QStringLiteral("redis: bad push script reply")};
-                           return PushSaved{id, arr->at(0).toInteger()};
-                       }));
+        if (push.followUp) {
+            // The follow-up goes into the job queue first (its own slot): a
+            // node that dies after the push batch cannot lose it. It becomes
+            // due no sooner than kFollowUpGraceMs from now, so that no worker
+            // runs it before the push batch below is written.
+            JobSpec job = *push.followUp;
+            job.nsp = push.nsp;
+            if (job.payload.isEmpty())
+                job.payload = idText; // "the message id"
+            job.dueAt = std::max(job.dueAt, QDateTime::currentMSecsSinceEpoch() + kFollowUpGraceMs);
+            enqueueJob(job, [this, keys, args, done, id](Result<qint64> queued) {
+                if (!queued) {
+                    done(queued.error());
+                    return;
+                }
+                m_client->eval(m_scripts.push, keys, args, pushSavedReply(done, id));
+            });
+            return;
+        }
+        m_client->eval(m_scripts.push, keys, args, pushSavedReply(done, id));
     };
     auto oneReplied = [state, runScript](const RedisValue &v) {
         if (v.isError() && !state->error)
@@ -93,7 +114,7 @@ void RedisStore::savePush(const PushRecord &push, Callback<PushSaved> done)
         if (--state->remaining == 0)
             runScript();
     };
-    state->remaining = push.followUp ? 3 : 2;
+    state->remaining = 2;
     m_client->execute(globalKey("msgid"), {QByteArrayLiteral("INCR"), globalKey("msgid")},
                       [state, oneReplied](const RedisValue &v) {
                           if (!v.isError()) {
@@ -110,9 +131,6 @@ void RedisStore::savePush(const PushRecord &push, Callback<PushSaved> done)
                       });
     m_client->execute(globalKey("nsps"), {QByteArrayLiteral("SADD"), globalKey("nsps"), nsp},
                       oneReplied);
-    if (push.followUp)
-        m_client->execute(globalKey("jobns"), {QByteArrayLiteral("SADD"), globalKey("jobns"), nsp},
-                          oneReplied);
 }
 
 void RedisStore::getReport(const QString &nsp, qint64 id, bool withDetail,
@@ -425,106 +443,6 @@ void RedisStore::offlineMessages(const QString &clientId, qint64 maxBytes,
         m_scripts.offline, {key(p->nsp, "o:" + clientId.toUtf8())},
         {base(p->nsp), QByteArray::number(maxBytes)},
         handle(std::move(done), [](const RedisValue &v) { return messagesFromArray(v); }));
-}
-
-// ------------------------------------------------------------------- jobs
-
-void RedisStore::enqueueJob(const JobSpec &job, Callback<qint64> done)
-{
-    if (job.nsp.isEmpty() || job.kind.isEmpty()) {
-        failLater(std::move(done), invalid(QStringLiteral("a job needs a namespace and a kind")));
-        return;
-    }
-    // Registered first, so that a job is never in a queue nobody looks at.
-    m_client->execute(
-        globalKey("jobns"), {QByteArrayLiteral("SADD"), globalKey("jobns"), job.nsp.toUtf8()},
-        [this, job, done = std::move(done)](const RedisValue &v) mutable {
-            if (v.isError()) {
-                done(v.toError());
-                return;
-            }
-            m_client->eval(
-                m_scripts.jobEnqueue, {key(job.nsp, "jobs"), key(job.nsp, "jseq")},
-                {base(job.nsp), job.kind.toUtf8(), job.payload, QByteArray::number(job.dueAt)},
-                handle(std::move(done), [](const RedisValue &r) { return redisInteger(r); }));
-        });
-}
-
-void RedisStore::claimJobs(qint64 now, int max, qint64 leaseMs, Callback<QList<Job>> done)
-{
-    struct State
-    {
-        QStringList namespaces;
-        qsizetype next = 0;
-        QList<Job> jobs;
-        Callback<QList<Job>> done;
-        std::function<void()> step;
-    };
-    auto state = std::make_shared<State>();
-    state->done = std::move(done);
-    // One namespace after the other (each claim is one script in its slot)
-    // until `max` jobs are claimed.
-    state->step = [this, state, now, max, leaseMs]() {
-        if (state->next >= state->namespaces.size() || state->jobs.size() >= max) {
-            auto finish = std::move(state->done);
-            QList<Job> jobs = std::move(state->jobs);
-            state->step = nullptr; // break the cycle
-            finish(std::move(jobs));
-            return;
-        }
-        const QString nsp = state->namespaces[state->next++];
-        m_client->eval(m_scripts.jobClaim, {key(nsp, "jobs")},
-                       {base(nsp), QByteArray::number(now),
-                        QByteArray::number(max - state->jobs.size()), QByteArray::number(leaseMs)},
-                       [state, nsp](const RedisValue &v) {
-                           auto arr = redisArray(v);
-                           if (!arr) {
-                               auto finish = std::move(state->done);
-                               state->step = nullptr;
-                               finish(arr.error());
-                               return;
-                           }
-                           for (const RedisValue &e : arr.value()) {
-                               auto h = toHash(e);
-                               if (!h)
-                                   continue;
-                               Job j;
-                               j.id = num(h.value(), "id");
-                               j.nsp = nsp;
-                               j.kind = str(h.value(), "kind");
-                               j.payload = h->value(QByteArrayLiteral("payload"));
-                               j.dueAt = num(h.value(), "due");
-                               j.attempts = int(num(h.value(), "att"));
-                               state->jobs.append(j);
-                           }
-                           state->step();
-                       });
-    };
-    m_client->execute(globalKey("jobns"), {QByteArrayLiteral("SMEMBERS"), globalKey("jobns")},
-                      [state](const RedisValue &v) {
-                          auto l = stringList(v);
-                          if (!l) {
-                              auto finish = std::move(state->done);
-                              state->step = nullptr;
-                              finish(l.error());
-                              return;
-                          }
-                          state->namespaces = l.value();
-                          state->namespaces.sort();
-                          state->step();
-                      });
-}
-
-void RedisStore::completeJob(const QString &nsp, qint64 id, Callback<bool> done)
-{
-    const QByteArray idText = QByteArray::number(id);
-    m_client->eval(m_scripts.jobComplete, {key(nsp, "jobs"), key(nsp, "j:" + idText)}, {idText},
-                   handle(std::move(done), [](const RedisValue &v) -> Result<bool> {
-                       auto n = redisInteger(v);
-                       if (!n)
-                           return n.error();
-                       return n.value() > 0;
-                   }));
 }
 
 // ------------------------------------------------------------------ sweep

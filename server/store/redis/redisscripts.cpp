@@ -62,9 +62,10 @@ local function roomMembers(base, room)
 end
 )lua";
 
-// KEYS: m:<id> msgs mexp rn:<room> rm:<room> st:m st:h st:d jobs jseq
+// KEYS: m:<id> msgs mexp rn:<room> rm:<room> st:m st:h st:d
 // ARGV: base id ttl nsp room data sendDate lm apnsName extra except online
-//       recentLimit offlineLimit jobKind jobPayload jobDue offline-cids...
+//       recentLimit offlineLimit offline-cids...
+// (The push's follow-up job is enqueued before, by kJobEnqueue.)
 const char kPush[] = R"lua(
 local base, id, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = nowMs()
@@ -83,14 +84,7 @@ for i = 6, 8 do
   if redis.call('INCR', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], statTtl[i - 5]) end
 end
 local limit = tonumber(ARGV[14])
-for i = 19, #ARGV do addOffline(base, ARGV[i], id, expireAt, limit, now) end
-if ARGV[15] ~= '' then
-  local jid = redis.call('INCR', KEYS[10])
-  local payload = ARGV[16]
-  if payload == '' then payload = ARGV[2] end -- empty: the message id
-  redis.call('HSET', base .. 'j:' .. jid, 'kind', ARGV[15], 'payload', payload, 'due', ARGV[18], 'att', 0)
-  redis.call('ZADD', KEYS[9], ARGV[18], jid)
-end
+for i = 15, #ARGV do addOffline(base, ARGV[i], id, expireAt, limit, now) end
 return {serverNum, expireAt}
 )lua";
 
@@ -379,38 +373,145 @@ end
 return out
 )lua";
 
-// KEYS: jobs jseq   ARGV: base kind payload due
-const char kJobEnqueue[] = R"lua(
-local jid = redis.call('INCR', KEYS[2])
-redis.call('HSET', ARGV[1] .. 'j:' .. jid, 'kind', ARGV[2], 'payload', ARGV[3], 'due', ARGV[4], 'att', 0)
-redis.call('ZADD', KEYS[1], ARGV[4], jid)
-return jid
-)lua";
-
-// KEYS: jobs   ARGV: base now max lease
-const char kJobClaim[] = R"lua(
-local now, lease = tonumber(ARGV[2]), tonumber(ARGV[4])
-local out = {}
-for _, jid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))) do
-  local jk = ARGV[1] .. 'j:' .. jid
-  if redis.call('EXISTS', jk) == 1 then
-    redis.call('ZADD', KEYS[1], now + lease, jid)
+// Durable work (docs/storage.md "Jobs"): every key below carries the hash
+// tag {jobs} (ARGV[1] = "<prefix>{jobs}"), so one slot holds the whole
+// queue. A job is a hash j:<jid>; it waits in the sorted set `due` until its
+// time, then becomes an entry {jid} of the stream `stream`, read by the
+// consumer group `workers`. The hash is the job's "not done" marker:
+// completing deletes it (with XACK + XDEL) in one script, and an entry whose
+// hash is gone is acknowledged and dropped wherever it is read again.
+const char kJobs[] = R"lua(
+local GROUP = 'workers'
+local function ensureGroup(stream)
+  redis.pcall('XGROUP', 'CREATE', stream, GROUP, '0', 'MKSTREAM')
+end
+local function fieldOf(fields, name)
+  if not fields then return nil end
+  for i = 1, #fields, 2 do
+    if fields[i] == name then return fields[i + 1] end
+  end
+  return nil
+end
+-- A delivered entry: the job (attempts + 1, entry id noted) or, for a wake
+-- entry or a job done meanwhile, acknowledged and dropped.
+local function take(J, stream, id, jid, out)
+  local jk = jid and (J .. 'j:' .. jid)
+  if jk and redis.call('EXISTS', jk) == 1 then
     redis.call('HINCRBY', jk, 'att', 1)
+    redis.call('HSET', jk, 'sid', id)
     local h = redis.call('HGETALL', jk)
     h[#h + 1] = 'id'
     h[#h + 1] = jid
     out[#out + 1] = h
   else
-    redis.call('ZREM', KEYS[1], jid)
+    redis.call('XACK', stream, GROUP, id)
+    redis.call('XDEL', stream, id)
   end
 end
-return out
+local function nextDue(due)
+  local head = redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')
+  if head[2] then return tonumber(head[2]) end
+  return -1
+end
 )lua";
 
-// KEYS: jobs j:<id>   ARGV: id
+// KEYS: seq due stream   ARGV: J nsp kind payload due
+// A wake entry tells one waiting worker that the earliest due time changed.
+const char kJobEnqueue[] = R"lua(
+local J = ARGV[1]
+local jid = redis.call('INCR', KEYS[1])
+redis.call('HSET', J .. 'j:' .. jid, 'nsp', ARGV[2], 'kind', ARGV[3], 'payload', ARGV[4], 'due', ARGV[5], 'att', 0)
+redis.call('SADD', J .. 'ns:' .. ARGV[2], jid)
+redis.call('ZADD', KEYS[2], tonumber(ARGV[5]), jid)
+if redis.call('ZRANGE', KEYS[2], 0, 0)[1] == tostring(jid) then
+  ensureGroup(KEYS[3])
+  redis.call('XADD', KEYS[3], '*', 'wake', jid)
+end
+return jid
+)lua";
+
+// KEYS: due stream cursor   ARGV: J now max minIdleMs consumer
+// -> {jobs, next due time or -1}. 1. due jobs enter the stream; 2. entries
+// another consumer has held for minIdleMs are taken over (XAUTOCLAIM, the
+// scan cursor kept in `cursor`); 3. new entries are read (XREADGROUP).
+const char kJobClaim[] = R"lua(
+local J, now, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local stream = KEYS[2]
+ensureGroup(stream)
+for _, jid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max)) do
+  redis.call('ZREM', KEYS[1], jid)
+  redis.call('XADD', stream, '*', 'jid', jid)
+end
+local out = {}
+local cursor = redis.call('GET', KEYS[3]) or '0-0'
+local r = redis.call('XAUTOCLAIM', stream, GROUP, ARGV[5], ARGV[4], cursor, 'COUNT', max)
+redis.call('SET', KEYS[3], r[1])
+for _, e in ipairs(r[2]) do
+  if e then take(J, stream, e[1], fieldOf(e[2], 'jid'), out) end
+end
+-- (wake entries and entries of finished jobs do not count: read on)
+while #out < max do
+  local rr = redis.call('XREADGROUP', 'GROUP', GROUP, ARGV[5], 'COUNT', max - #out, 'STREAMS', stream, '>')
+  if not rr then break end
+  for _, e in ipairs(rr[1][2]) do take(J, stream, e[1], fieldOf(e[2], 'jid'), out) end
+end
+return {out, nextDue(KEYS[1])}
+)lua";
+
+// KEYS: stream due   ARGV: J, then per entry read by a blocking XREADGROUP:
+// id jid ('' for a wake entry) -> {jobs, next due time or -1}
+const char kJobAdopt[] = R"lua(
+local out = {}
+for i = 2, #ARGV, 2 do
+  local jid = ARGV[i + 1]
+  if jid == '' then jid = nil end
+  take(ARGV[1], KEYS[1], ARGV[i], jid, out)
+end
+return {out, nextDue(KEYS[2])}
+)lua";
+
+// KEYS: j:<jid> stream due ns:<nsp>   ARGV: jid -> 1 done now, 0 already done
 const char kJobComplete[] = R"lua(
-redis.call('DEL', KEYS[2])
-return redis.call('ZREM', KEYS[1], ARGV[1])
+local sid = redis.call('HGET', KEYS[1], 'sid')
+local existed = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('SREM', KEYS[4], ARGV[1])
+if sid then
+  redis.call('XACK', KEYS[2], GROUP, sid)
+  redis.call('XDEL', KEYS[2], sid)
+end
+return existed
+)lua";
+
+// KEYS: ns:<nsp> stream due   ARGV: J -> jobs removed
+const char kJobDropNamespace[] = R"lua(
+local jids = redis.call('SMEMBERS', KEYS[1])
+for _, jid in ipairs(jids) do
+  local jk = ARGV[1] .. 'j:' .. jid
+  local sid = redis.call('HGET', jk, 'sid')
+  redis.call('DEL', jk)
+  redis.call('ZREM', KEYS[3], jid)
+  if sid then
+    redis.call('XACK', KEYS[2], GROUP, sid)
+    redis.call('XDEL', KEYS[2], sid)
+  end
+end
+redis.call('DEL', KEYS[1])
+return #jids
+)lua";
+
+// KEYS: stream   ARGV: J consumer, then jids: the worker still runs these
+// jobs; their entries' idle time restarts (XCLAIM to itself, JUSTID) so that
+// no other worker takes them over while the work goes on.
+const char kJobRenew[] = R"lua(
+local cmd = {'XCLAIM', KEYS[1], GROUP, ARGV[2], 0}
+for i = 3, #ARGV do
+  local sid = redis.call('HGET', ARGV[1] .. 'j:' .. ARGV[i], 'sid')
+  if sid then cmd[#cmd + 1] = sid end
+end
+if #cmd == 5 then return 0 end
+cmd[#cmd + 1] = 'JUSTID'
+return #redis.call(unpack(cmd))
 )lua";
 
 // KEYS: mexp msgs   ARGV: now
@@ -454,19 +555,24 @@ RedisScripts RedisScripts::build()
         make({kSync}),
         make({kNow, kAddOffline, kAddOfflineScript}),
         make({kOffline}),
-        make({kJobEnqueue}),
-        make({kJobClaim}),
-        make({kJobComplete}),
+        make({kJobs, kJobEnqueue}),
+        make({kJobs, kJobClaim}),
+        make({kJobs, kJobAdopt}),
+        make({kJobs, kJobComplete}),
+        make({kJobs, kJobDropNamespace}),
+        make({kJobs, kJobRenew}),
         make({kSweep}),
     };
 }
 
 QList<RedisScript> RedisScripts::all() const
 {
-    return {push,         acks,          apnsResult,  apnsOutcomes, listReports, pending,
-            updateClient, editClientDnd, join,        leave,        transfer,    roomLeaveMessage,
-            roomDnd,      roomCounts,    legacy,      sync,         addOffline,  offline,
-            jobEnqueue,   jobClaim,      jobComplete, sweep};
+    return {
+        push,         acks,          apnsResult, apnsOutcomes, listReports,      pending,
+        updateClient, editClientDnd, join,       leave,        transfer,         roomLeaveMessage,
+        roomDnd,      roomCounts,    legacy,     sync,         addOffline,       offline,
+        jobEnqueue,   jobClaim,      jobAdopt,   jobComplete,  jobDropNamespace, jobRenew,
+        sweep};
 }
 
 } // namespace qpush::store

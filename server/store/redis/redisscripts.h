@@ -30,7 +30,10 @@ struct RedisScripts
     RedisScript offline;
     RedisScript jobEnqueue;
     RedisScript jobClaim;
+    RedisScript jobAdopt;
     RedisScript jobComplete;
+    RedisScript jobDropNamespace;
+    RedisScript jobRenew;
     RedisScript sweep;
 
     static RedisScripts build();

@@ -3,7 +3,10 @@
 #include "../logging.h"
 #include "redisreplies.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
+#include <QRandomGenerator>
+#include <QSysInfo>
 #include <QTimer>
 
 namespace qpush::store {
@@ -14,6 +17,9 @@ RedisStore::RedisStore(RedisOptions options, QObject *parent)
     : Store(parent), m_options(std::move(options)), m_prefix(m_options.prefix.toUtf8()),
       m_scripts(RedisScripts::build())
 {
+    m_consumer = QSysInfo::machineHostName().toUtf8() + ':' +
+                 QByteArray::number(QCoreApplication::applicationPid()) + ':' +
+                 QByteArray::number(QRandomGenerator::global()->generate64(), 16);
     RedisClientOptions o;
     o.addresses = m_options.addresses;
     o.cluster = m_options.cluster;
@@ -24,6 +30,7 @@ RedisStore::RedisStore(RedisOptions options, QObject *parent)
     o.reconnectMaxMs = m_options.reconnectMaxMs;
     o.commandTimeoutMs = m_options.commandTimeoutMs;
     o.scripts = m_scripts.all();
+    o.metrics = m_options.metrics;
     m_client = new RedisClient(o, this);
     connect(m_client, &RedisClient::availabilityChanged, this, &Store::availabilityChanged);
     m_sweepTimer = new QTimer(this);
@@ -176,6 +183,18 @@ void RedisStore::scanDelete(const QString &nsp, QByteArray cursor,
 
 void RedisStore::deleteNamespaceData(const QString &nsKey, bool alsoNamespace, Callback<Done> done)
 {
+    // The namespace's queued jobs live in the job queue's slot (redisjobs.cpp).
+    dropNamespaceJobs(nsKey, [this, nsKey, alsoNamespace, done](Result<Done> dropped) {
+        if (!dropped) {
+            done(dropped.error());
+            return;
+        }
+        deleteNamespaceKeys(nsKey, alsoNamespace, done);
+    });
+}
+
+void RedisStore::deleteNamespaceKeys(const QString &nsKey, bool alsoNamespace, Callback<Done> done)
+{
     scanDelete(
         nsKey, QByteArrayLiteral("0"),
         [this, nsKey, alsoNamespace, done = std::move(done)](Result<Done> r) {
@@ -185,8 +204,6 @@ void RedisStore::deleteNamespaceData(const QString &nsKey, bool alsoNamespace, C
             }
             m_client->execute(globalKey("nsps"),
                               {QByteArrayLiteral("SREM"), globalKey("nsps"), nsKey.toUtf8()}, {});
-            m_client->execute(globalKey("jobns"),
-                              {QByteArrayLiteral("SREM"), globalKey("jobns"), nsKey.toUtf8()}, {});
             m_client->execute(
                 globalKey("ns"), {QByteArrayLiteral("HDEL"), globalKey("ns"), nsKey.toUtf8()},
                 handle(done, [](const RedisValue &) -> Result<Done> { return Done{}; }));

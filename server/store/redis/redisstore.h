@@ -15,6 +15,7 @@ namespace qpush::store {
 
 struct RedisOptions
 {
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
     QStringList addresses = {QStringLiteral("127.0.0.1:6379")};
     bool cluster = false; ///< `redis_address` given as an array
     QString password;
@@ -99,6 +100,11 @@ public:
     void enqueueJob(const JobSpec &job, Callback<qint64> done) override;
     void claimJobs(qint64 now, int max, qint64 leaseMs, Callback<QList<Job>> done) override;
     void completeJob(const QString &nsp, qint64 id, Callback<bool> done) override;
+    void renewJobs(const QList<Job> &jobs, qint64 leaseMs, Callback<Done> done) override;
+    bool waitsForJobs() const override { return true; }
+    void awaitJobs(int max, qint64 leaseMs, int waitMs, Callback<QList<Job>> done) override;
+    /// This store's name in the job consumer group.
+    QByteArray jobConsumer() const { return m_consumer; }
 
 private:
     QByteArray base(const QString &nsp) const;
@@ -110,11 +116,27 @@ private:
     template <class T> void failLater(Callback<T> done, Error e);
     void scanDelete(const QString &nsp, QByteArray cursor, std::function<void(Result<Done>)> done);
     void sweep();
+    void deleteNamespaceKeys(const QString &nsKey, bool alsoNamespace, Callback<Done> done);
+    // The job queue (redisjobs.cpp): keys "<prefix>{jobs}<suffix>".
+    QByteArray jobKey(const char *suffix) const { return m_prefix + "{jobs}" + suffix; }
+    void dropNamespaceJobs(const QString &nsp, Callback<Done> done);
+    void claimJobsAt(const QByteArray &now, int max, qint64 leaseMs,
+                     Callback<std::pair<QList<Job>, qint64>> done);
+    void awaitJobsUntil(int max, qint64 leaseMs, int maxWaitMs, qint64 deadline,
+                        Callback<QList<Job>> done);
+    void blockForJobs(int max, int waitMs, int maxWaitMs, Callback<std::optional<QList<Job>>> done);
+    RedisClient *blockingClient(int waitMs);
 
     RedisOptions m_options;
     QByteArray m_prefix;
     RedisScripts m_scripts;
     RedisClient *m_client = nullptr; // child
+    // Its own connection(s) for XREADGROUP BLOCK, created by the first
+    // awaitJobs (worker nodes only): a blocked read must not hold up the
+    // pipelined commands of m_client.
+    RedisClient *m_blockingClient = nullptr; // child
+    int m_blockingWaitMs = 0;
+    QByteArray m_consumer; // unique per store instance: host:pid:random
     QTimer *m_sweepTimer = nullptr;
 };
 

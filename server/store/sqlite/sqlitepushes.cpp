@@ -4,6 +4,7 @@
 
 #include "sqliterows.h"
 
+#include <QDateTime>
 #include <QSet>
 
 namespace qpush::store {
@@ -577,6 +578,25 @@ void SqliteStore::completeJob(const QString &nsp, qint64 id, Callback<bool> done
             if (auto e = db.exec(q))
                 return *e;
             return q.numRowsAffected() > 0;
+        },
+        std::move(done));
+}
+
+void SqliteStore::renewJobs(const QList<Job> &jobs, qint64 leaseMs, Callback<Done> done)
+{
+    submit<Done>(
+        [jobs, leaseMs](SqliteDb &db) -> Result<Done> {
+            const qint64 until = QDateTime::currentMSecsSinceEpoch() + leaseMs;
+            for (const Job &j : jobs) {
+                QSqlQuery &u = db.prepare(
+                    QStringLiteral("UPDATE jobs SET due_at = ? WHERE id = ? AND nsp = ?"));
+                u.addBindValue(until);
+                u.addBindValue(j.id);
+                u.addBindValue(j.nsp);
+                if (auto e = db.exec(u))
+                    return *e;
+            }
+            return Done{};
         },
         std::move(done));
 }

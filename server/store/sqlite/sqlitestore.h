@@ -78,6 +78,7 @@ public:
     void enqueueJob(const JobSpec &job, Callback<qint64> done) override;
     void claimJobs(qint64 now, int max, qint64 leaseMs, Callback<QList<Job>> done) override;
     void completeJob(const QString &nsp, qint64 id, Callback<bool> done) override;
+    void renewJobs(const QList<Job> &jobs, qint64 leaseMs, Callback<Done> done) override;
 
 private:
     template <class T> void submit(std::function<Result<T>(SqliteDb &)> work, Callback<T> done);

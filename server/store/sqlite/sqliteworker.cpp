@@ -210,6 +210,11 @@ void SqliteWorker::drain()
         runBatch(batch, i, j);
         i = j;
     }
+    if (auto *m = m_options.metrics) // on this thread: the instruments are atomic
+        for (const auto &r : batch)
+            m->storeOperation(
+                std::chrono::nanoseconds(std::chrono::steady_clock::now() - r->created).count(),
+                !r->succeeded());
     if (m_receiver) {
         QMetaObject::invokeMethod(
             m_receiver.data(),

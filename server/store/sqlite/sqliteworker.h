@@ -6,6 +6,7 @@
 // Results are posted back to the store's thread.
 
 #include "../result.h"
+#include "metrics/servermetrics.h"
 
 #include <QHash>
 #include <QMutex>
@@ -14,6 +15,7 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -26,7 +28,7 @@ namespace qpush::store {
 class SqliteDb
 {
 public:
-    explicit SqliteDb(QSqlDatabase db) : m_db(std::move(db)) {}
+    explicit SqliteDb(const QSqlDatabase &db) : m_db(db) {} // no move constructor in Qt 6.4
 
     /// A prepared statement, cached by its text; reset and ready to bind.
     QSqlQuery &prepare(const QString &sql);
@@ -58,7 +60,11 @@ public:
     virtual void fail(Error e) = 0;
     /// Runs on the store's thread.
     virtual void deliver() = 0;
+    /// After run() (and the commit): the result is not an error.
+    virtual bool succeeded() const = 0;
     bool outsideTransaction = false;
+    /// When it was made (submitted), for qpush_store_operation_duration_seconds.
+    const std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
 };
 
 template <class T> class SqliteRequestT final : public SqliteRequest
@@ -74,6 +80,7 @@ public:
         return m_result->ok();
     }
     void fail(Error e) override { m_result.emplace(std::move(e)); }
+    bool succeeded() const override { return m_result && m_result->ok(); }
     void deliver() override
     {
         if (m_done && m_result)
@@ -88,6 +95,7 @@ private:
 
 struct SqliteOptions
 {
+    metrics::ServerMetrics *metrics = nullptr; // not owned; null: not counted
     QString path;
     /// "FULL" (default): a commit is on disk before its callback runs, so an
     /// acknowledged push survives kill -9 and power loss. "NORMAL" survives

@@ -1041,21 +1041,14 @@ describe('peopleJoin / peopleLeave (per client generation)', () => {
   }
 });
 
-// ---- room_activity_broadcast: false, admin password with ':', legacy clients ------------
+// ---- room_activity_broadcast: false, admin password with ':' ---------------------------
 
-describe('server with room_activity_broadcast: false, admin password with ":", short client_legacy_expire', () => {
+describe('server with room_activity_broadcast: false, admin password with ":"', () => {
   let server;
   const ADM = ['boss', 'ad:min:pw'];
   const tr = tracker();
   before(async () => {
-    // QPUSHTEST_HOUR_MS shortens the server's hour (client_legacy_expire is in hours).
-    const saved = process.env.QPUSHTEST_HOUR_MS;
-    process.env.QPUSHTEST_HOUR_MS = '300';
-    try {
-      server = await q.startQpush({ room_activity_broadcast: false, admin_name: ADM[0], admin_passwd: ADM[1], client_legacy_expire: 1 });
-    } finally {
-      if (saved === undefined) delete process.env.QPUSHTEST_HOUR_MS; else process.env.QPUSHTEST_HOUR_MS = saved;
-    }
+    server = await q.startQpush({ room_activity_broadcast: false, admin_name: ADM[0], admin_passwd: ADM[1] });
     await saveNs(server, '/quiet', {}, ADM);
   });
   after(async () => { tr.closeAll(); if (server) await server.cleanup(); });
@@ -1092,27 +1085,8 @@ describe('server with room_activity_broadcast: false, admin password with ":", s
     });
   }
 
-  it('POST /api/admin/clear-legacy-client deletes clients not seen for client_legacy_expire and returns their ids', T, async () => {
-    const key = '/legacy';
-    const auth = await saveNs(server, key, {}, ADM);
-    const s = await tr.ok(server, { nsp: key, query: { uuid: 'old', userid: 'u' } });
-    replied(await request(s, 'joinRoom', 'lr'), 200);
-    await closeAndWait(s);
-    const id = `${key}#u#web-old`;
-    await clientInfo(server, auth, id);
-    ok200(await api(server, 'POST', '/api/admin/namespace/save', { auth: ADM, body: { key, offline: 'on' } }));
-    const removed = await until(async () => {
-      const r = await api(server, 'POST', '/api/admin/clear-legacy-client', { auth: ADM, body: { namespace: key } });
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      assert.ok(Array.isArray(r.body));
-      return r.body.length ? r.body : null;
-    }, 10000, 'the legacy client');
-    assert.deepEqual(removed, [id]);
-    fails(await getClient(server, auth, id), 404, 'removed client');
-    assert.equal((await roomReport(server, auth, 'lr'))[0].totalClientCount, 0);
-    const again = await api(server, 'POST', '/api/admin/clear-legacy-client', { auth: ADM, body: { namespace: key } });
-    assert.deepEqual(again.body, []);
-  });
+  // clear-legacy-client after client_legacy_expire hours is tested in-process
+  // with a fake clock: tests/server/api/tst_restapi.cpp (legacyClientsByTheClock).
 });
 
 // ---- callbacks ----------------------------------------------------------------------------

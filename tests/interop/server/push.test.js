@@ -467,66 +467,10 @@ describe('receipts, reports, expectAckCount, statistics', () => {
 
 // ======================================================================================
 
-describe('expiry (an "hour" of 1.5 s)', () => {
-  let server;
-  let auth;
-  const pool = clientPool();
-  const NSP = '/exp';
-  before(async () => {
-    server = await q.startQpush({ __env: { QPUSHTEST_HOUR_MS: '1500' } });
-    auth = await createNamespace(server, NSP);
-  });
-  after(async () => { pool.closeAll(); if (server) await server.cleanup(); });
-
-  it('an expired push has no report and sync no longer returns it; a longer expire outlives it', T, async () => {
-    const room = uniq('ttl');
-    const s = await pool.add(server, GENS[1], { nsp: NSP, uuid: uniq('x'), rooms: [room] });
-    const t0 = Date.now();
-    const short = await pushOk(server, auth, { room, pushData: { ttl: 1 }, expire: 1 });
-    const long = await pushOk(server, auth, { room, pushData: { ttl: 4 }, expire: 4 });
-    await reportOk(server, auth, short.id);
-    await reportOk(server, auth, long.id);
-    const before = await syncReq(s, room, 0, true);
-    assert.deepEqual(before.msgList.map((m) => m.id), [short.id, long.id]);
-    assert.deepEqual((await reportList(server, auth)).map((x) => x.id).filter((id) => id === short.id || id === long.id), [long.id, short.id]);
-
-    await until(async () => (await report(server, auth, short.id)).status === 404, 8000, 'short push expired');
-    const gone = Date.now() - t0;
-    assert.ok(gone >= 1400, `expired after ${gone} ms, not before its 1.5 s`);
-    refused(await report(server, auth, short.id, true), 404);
-    await reportOk(server, auth, long.id); // 6 s to live
-    const after = await syncReq(s, room, 0, true);
-    assert.equal(after.serverNum, 2, 'the counter keeps counting expired pushes');
-    assert.deepEqual(after.msgList.map((m) => m.id), [long.id], 'sync returns only the live push');
-    const ids = (await reportList(server, auth)).map((x) => x.id);
-    assert.ok(!ids.includes(short.id) && ids.includes(long.id), `report list ${ids}`);
-    pool.close(s);
-  });
-
-  it('the default expire is push_message_expire (1 "hour")', T, async () => {
-    const r = await pushOk(server, auth, { room: uniq('def'), pushData: {} });
-    const t0 = Date.now();
-    await reportOk(server, auth, r.id);
-    await until(async () => (await report(server, auth, r.id)).status === 404, 8000, 'default expiry');
-    assert.ok(Date.now() - t0 < 7000);
-  });
-
-  it('an offline entry expires with its message', T, async () => {
-    const room = uniq('offttl');
-    const uuid = uniq('and');
-    const a = await pool.add(server, WS4, { nsp: NSP, uuid, platform: 'android', rooms: [room] });
-    await goOffline(server, auth, pool, a);
-    const done0 = await jobsCompleted(server);
-    const short = await pushOk(server, auth, { room, pushData: { s: 1 }, leaveMessage: true, expire: 1 });
-    const long = await pushOk(server, auth, { room, pushData: { l: 1 }, leaveMessage: true, expire: 5 });
-    await jobsDone(server, done0, 2);
-    await until(async () => (await report(server, auth, short.id)).status === 404, 8000, 'short push expired');
-    const { s, offline } = await pool.visit(server, WS4, { nsp: NSP, uuid, platform: 'android' });
-    assert.equal(offline.length, 1, `one offlineMessage event: ${JSON.stringify(offline)}`);
-    assert.deepEqual(offline[0].map((m) => m.id), [long.id], 'only the live message is left');
-    pool.close(s);
-  });
-});
+// Expiry (a push, its report, sync and offline entries gone after `expire`
+// hours; the default expire) is tested in-process with a fake clock:
+// tests/server/push/tst_pushflow.cpp (expiryWithTheClock,
+// defaultExpireIsPushMessageExpire, offlineEntryExpiresWithItsMessage).
 
 // ======================================================================================
 

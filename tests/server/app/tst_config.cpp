@@ -121,6 +121,7 @@ static QList<std::pair<QString, QVariant>> expectedDefaults()
         {u"redis_password"_s, QVariant(QString())},
         {u"redis_db"_s, QVariant(0)},
         {u"redis_prefix"_s, QVariant(u"p_"_s)},
+        {u"node_timeout"_s, QVariant(15000)},
         {u"key_reg"_s, QVariant(u"^[\\w.\\-$#/]+$"_s)},
         {u"room_max_length"_s, QVariant(100)},
         {u"userid_max_length"_s, QVariant(100)},
@@ -609,6 +610,10 @@ void TestConfig::badValues_data()
     cli("--set without =", "--set|pingInterval", {u"--set"_s, u"KEY=VALUE"_s});
     cli("--set unknown key", "--set|nope=1", {u"--set"_s, u"\"nope\""_s});
     cli("--set bad value", "--set|redis_db=-1", {u"--set redis_db"_s, u"out of range"_s});
+    cli("node_timeout under 1 s", "--set|node_timeout=999",
+        {u"--set node_timeout"_s, u"out of range"_s});
+    cli("node_timeout over 300 s", "--set|node_timeout=300001",
+        {u"--set node_timeout"_s, u"out of range"_s});
 }
 
 void TestConfig::badValues()

@@ -13,6 +13,7 @@
 #include "support/redisfixture.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
@@ -65,6 +66,22 @@ PushRecord makePush(const QString &nsp, const QString &room, qint64 ttlMs = 3600
     return p;
 }
 
+// Claims (at `now`, or the current time when -1) until a claim returns
+// jobs or 30 s passed; the jobs of that claim.
+QList<Job> claimUntilSome(Store *s, qint64 now, qint64 leaseMs)
+{
+    QDeadlineTimer deadline(30000);
+    while (!deadline.hasExpired()) {
+        auto r = await<QList<Job>>([&](Callback<QList<Job>> cb) {
+            s->claimJobs(now < 0 ? nowMs() : now, 10, leaseMs, cb);
+        });
+        if (r.ok() && !r.value().isEmpty())
+            return r.value();
+        QTest::qWait(50);
+    }
+    return {};
+}
+
 } // namespace
 
 class TstStore : public QObject
@@ -109,6 +126,9 @@ private Q_SLOTS:
     void ttlExpiry();
     void concurrentCounters();
     void jobs();
+    void jobClaimAfterCrash();
+    void jobRenewKeepsClaim();
+    void awaitJobs();
     void legacyClients();
     void deleteNamespaceData();
     void reopenKeepsData();
@@ -1194,22 +1214,25 @@ void TstStore::jobs()
     QCOMPARE(claimed->size(), 1);
     QCOMPARE(claimed->at(0).id, idb.value());
     QCOMPARE(claimed->at(0).nsp, b.nsp);
-    // ...then delivered again (a worker died holding it).
-    claimed = CALL(QList<Job>, s->claimJobs(t0 + 7000, 10, 5000, cb));
-    STORE_OK(claimed);
-    QCOMPARE(claimed->size(), 1);
-    QCOMPARE(claimed->at(0).id, ida.value());
-    QCOMPARE(claimed->at(0).attempts, 2);
+    auto done = CALL(bool, s->completeJob(b.nsp, idb.value(), cb));
+    STORE_OK(done);
+    QCOMPARE(done.value(), true);
+    // ...then delivered again (a worker died holding it). The lease runs on
+    // the backend's clock: `now` for SQLite, the idle time of the stream
+    // entry for Redis (here a lease of 100 ms, claimed at a `now` past the
+    // first lease).
+    const QList<Job> again = claimUntilSome(s.get(), t0 + 7000, 100);
+    QCOMPARE(again.size(), 1);
+    QCOMPARE(again.at(0).id, ida.value());
+    QCOMPARE(again.at(0).attempts, 2);
+    QCOMPARE(again.at(0).payload, QByteArrayLiteral("a"));
 
-    auto done = CALL(bool, s->completeJob(nsp, ida.value(), cb));
+    done = CALL(bool, s->completeJob(nsp, ida.value(), cb));
     STORE_OK(done);
     QCOMPARE(done.value(), true);
     done = CALL(bool, s->completeJob(nsp, ida.value(), cb));
     STORE_OK(done);
     QCOMPARE(done.value(), false); // idempotent
-    done = CALL(bool, s->completeJob(b.nsp, idb.value(), cb));
-    STORE_OK(done);
-    QCOMPARE(done.value(), true);
     claimed = CALL(QList<Job>, s->claimJobs(t0 + 100000, 10, 5000, cb));
     STORE_OK(claimed);
     QVERIFY(claimed->isEmpty());
@@ -1225,6 +1248,112 @@ void TstStore::jobs()
     claimed = CALL(QList<Job>, s->claimJobs(t0, 3, 5000, cb));
     STORE_OK(claimed);
     QCOMPARE(claimed->size(), 2);
+}
+
+// A worker claims a job and dies (its store goes away without completing):
+// another worker of the same deployment gets it after the lease, once, and a
+// job completed by one of them is never delivered again.
+void TstStore::jobClaimAfterCrash()
+{
+    const QString nsp = nextNsp();
+    const qint64 t0 = nowMs();
+    qint64 id = 0;
+    {
+        auto crashed = openStore();
+        QVERIFY(crashed);
+        auto queued =
+            CALL(qint64, crashed->enqueueJob(JobSpec{nsp, QStringLiteral("offline"), "x", t0}, cb));
+        STORE_OK(queued);
+        id = queued.value();
+        auto mine = CALL(QList<Job>, crashed->claimJobs(t0, 10, 300, cb));
+        STORE_OK(mine);
+        QCOMPARE(mine->size(), 1);
+        QCOMPARE(mine->at(0).attempts, 1);
+    } // gone without completeJob
+    auto other = openStore();
+    QVERIFY(other);
+    const QList<Job> taken = claimUntilSome(other.get(), t0 + 1000, 300);
+    QCOMPARE(taken.size(), 1);
+    QCOMPARE(taken.at(0).id, id);
+    QCOMPARE(taken.at(0).nsp, nsp);
+    QCOMPARE(taken.at(0).attempts, 2);
+    auto done = CALL(bool, other->completeJob(nsp, id, cb));
+    STORE_OK(done);
+    QVERIFY(done.value());
+    // The dead worker's late completion (it was only stalled) finds it done.
+    auto late = openStore();
+    QVERIFY(late);
+    done = CALL(bool, late->completeJob(nsp, id, cb));
+    STORE_OK(done);
+    QVERIFY(!done.value());
+    // Never again, however long one waits.
+    QTest::qWait(400);
+    auto none = CALL(QList<Job>, late->claimJobs(t0 + 100000, 10, 1, cb));
+    STORE_OK(none);
+    QVERIFY(none->isEmpty());
+}
+
+// A job whose worker renews its claim is not taken over; once the renewals
+// stop it is.
+void TstStore::jobRenewKeepsClaim()
+{
+    auto s = openStore();
+    QVERIFY(s);
+    const QString nsp = nextNsp();
+    const qint64 lease = 3000;
+    STORE_OK(CALL(qint64, s->enqueueJob(JobSpec{nsp, QStringLiteral("k"), "r", 0}, cb)));
+    auto mine = CALL(QList<Job>, s->claimJobs(nowMs(), 10, lease, cb));
+    STORE_OK(mine);
+    QCOMPARE(mine->size(), 1);
+    STORE_OK(CALL(Done, s->renewJobs(mine.value(), lease, cb)));
+    auto none = CALL(QList<Job>, s->claimJobs(nowMs(), 10, lease, cb));
+    STORE_OK(none);
+    QVERIFY(none->isEmpty());
+    const QList<Job> again = claimUntilSome(s.get(), -1, lease);
+    QCOMPARE(again.size(), 1);
+    QCOMPARE(again.at(0).id, mine->at(0).id);
+    QCOMPARE(again.at(0).attempts, 2);
+    // Renewing a completed job is harmless.
+    STORE_OK(CALL(bool, s->completeJob(nsp, mine->at(0).id, cb)));
+    STORE_OK(CALL(Done, s->renewJobs(again, lease, cb)));
+}
+
+// awaitJobs: a backend that waits for work (Redis) answers one call with a
+// job enqueued after the call started and due later still; the others
+// answer at once.
+void TstStore::awaitJobs()
+{
+    auto s = openStore();
+    QVERIFY(s);
+    const QString nsp = nextNsp();
+    if (!s->waitsForJobs()) {
+        QVERIFY2(backend() != u"redis" && backend() != u"cluster",
+                 "the Redis store waits for jobs");
+        STORE_OK(CALL(qint64, s->enqueueJob(JobSpec{nsp, QStringLiteral("k"), "w", 0}, cb)));
+        auto got = CALL(QList<Job>, s->awaitJobs(10, 60000, 60000, cb));
+        STORE_OK(got);
+        QCOMPARE(got->size(), 1);
+        auto none = CALL(QList<Job>, s->awaitJobs(10, 60000, 60000, cb));
+        STORE_OK(none);
+        QVERIFY(none->isEmpty());
+        return;
+    }
+    // Enqueued 100 ms into the wait, due 300 ms later: one call must return
+    // it (the claim before blocking saw an empty queue, so only the wake-up
+    // of the blocked read and the due-time timer can bring it).
+    QTimer::singleShot(100, s.get(), [&s, nsp] {
+        s->enqueueJob(JobSpec{nsp, QStringLiteral("k"), "w", nowMs() + 300}, [](Result<qint64>) {});
+    });
+    auto got = CALL(QList<Job>, s->awaitJobs(10, 60000, 15000, cb));
+    STORE_OK(got);
+    QCOMPARE(got->size(), 1);
+    QCOMPARE(got->at(0).payload, QByteArrayLiteral("w"));
+    QVERIFY(got->at(0).dueAt <= nowMs());
+    STORE_OK(CALL(bool, s->completeJob(nsp, got->at(0).id, cb)));
+    // Nothing there: the call comes back empty after its wait.
+    auto none = CALL(QList<Job>, s->awaitJobs(10, 60000, 200, cb));
+    STORE_OK(none);
+    QVERIFY(none->isEmpty());
 }
 
 void TstStore::legacyClients()
