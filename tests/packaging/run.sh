@@ -103,6 +103,8 @@ VROOT=$WORK/verify-root
 rm -rf "$VROOT" && mkdir -p "$VROOT/usr/lib/systemd/system"
 cp -a /usr/lib/systemd/system/. "$VROOT/usr/lib/systemd/system/"
 cp -a "$WORK/extract/." "$VROOT/"
+# ExecReload runs /bin/sh (dash, Essential: on every Debian system).
+mkdir -p "$VROOT/bin" && cp -L /bin/sh "$VROOT/bin/sh"
 MANPATH=$VROOT/usr/share/man systemd-analyze verify --root="$VROOT" \
   "$VROOT/usr/lib/systemd/system/qpush-server.service" >"$WORK/verify.txt" 2>&1 || true
 cat "$WORK/verify.txt"

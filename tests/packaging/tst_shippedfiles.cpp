@@ -258,7 +258,7 @@ private Q_SLOTS:
         QFile unit(sourceFile(u"packaging/systemd/qpush-server.service.in"_s));
         QVERIFY(unit.open(QIODevice::ReadOnly));
         const QByteArray text = unit.readAll();
-        QVERIFY(text.contains("\nExecReload=/bin/kill -HUP $MAINPID\n"));
+        QVERIFY(text.contains("\nExecReload=/bin/sh -c 'kill -HUP $MAINPID'\n"));
     }
 
     void notifiesSystemdWhenReady()

@@ -312,6 +312,26 @@ describe(`three nodes over one Redis (${mode === 'single' ? 'one redis-server' :
     await Promise.race([gone, new Promise((_, rej) => setTimeout(() => rej(new Error('not disconnected within 15 s')), 15000))]);
   });
 
+  it('a push C missed while cut off from the bus is recovered through sync (serverNum)', T, async () => {
+    const room = uniq('missed');
+    const s = await client(C, CLIENT_KINDS[1], { rooms: [room] });
+    const p0 = await push(A, { room, pushData: { n: 0 } });
+    await until(() => count(s, p0.id) === 1, 10000, 'p0 on C');
+    const first = s.pushes.find((p) => p.id === p0.id).serverNum;
+    // Cut every subscriber connection and push while C resubscribes: pub/sub
+    // is at-most-once, so C's client may never see p1 live.
+    for (const r of servers) await redisCli(r.port, ['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    await until(async () => (await metric(C, 'qpush_cluster_bus_ready')) === 0, 5000, 'C off the bus').catch(() => {});
+    const p1 = await push(A, { room, pushData: { n: 1 } });
+    await until(async () => (await metric(C, 'qpush_cluster_bus_ready')) === 1, 20000, 'C back on the bus');
+    // Whether or not it came live, sync on C returns it, once, from the store.
+    const r = await request(s, 'sync', { room, clientNum: first + 1, fetch: true });
+    assert.equal(r.status, 200, JSON.stringify(r));
+    assert.equal(r.serverNum, first + 2, JSON.stringify(r));
+    assert.deepEqual(r.msgList.map((m) => m.id), [p1.id], JSON.stringify(r));
+    assert.deepEqual(r.msgList[0].pushData, { n: 1 });
+  });
+
   it('a namespace turned offline on A disconnects and refuses its clients on C', T, async () => {
     const onC = await client(C, CLIENT_KINDS[1]);
     const onB = await client(B, CLIENT_KINDS[2]);

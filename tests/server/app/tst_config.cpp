@@ -129,6 +129,7 @@ static QList<std::pair<QString, QVariant>> expectedDefaults()
         {u"namespace_max_length"_s, QVariant(50)},
         {u"room_activity_broadcast"_s, QVariant(true)},
         {u"worker_message_timeout"_s, QVariant(5000)},
+        {u"worker_claim_timeout"_s, QVariant(60000)},
         {u"push_message_expire"_s, QVariant(1)},
         {u"push_message_max_expire"_s, QVariant(10)},
         {u"push_message_list_max_limit"_s, QVariant(1000)},
@@ -610,6 +611,8 @@ void TestConfig::badValues_data()
     cli("--set without =", "--set|pingInterval", {u"--set"_s, u"KEY=VALUE"_s});
     cli("--set unknown key", "--set|nope=1", {u"--set"_s, u"\"nope\""_s});
     cli("--set bad value", "--set|redis_db=-1", {u"--set redis_db"_s, u"out of range"_s});
+    cli("worker_claim_timeout under 100 ms", "--set|worker_claim_timeout=99",
+        {u"--set worker_claim_timeout"_s, u"out of range"_s});
     cli("node_timeout under 1 s", "--set|node_timeout=999",
         {u"--set node_timeout"_s, u"out of range"_s});
     cli("node_timeout over 300 s", "--set|node_timeout=300001",
