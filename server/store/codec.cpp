@@ -35,6 +35,30 @@ QStringList applyDndEdit(QStringList current, const QStringList &add, const QStr
     return current;
 }
 
+void applyClientPatch(ClientInfo &c, const ClientPatch &patch)
+{
+    if (patch.connectTime) {
+        c.lastConnectTime = *patch.connectTime;
+        if (c.firstConnectTime == 0)
+            c.firstConnectTime = *patch.connectTime;
+        c.leaveMessage = true;
+    }
+    if (patch.disconnectTime)
+        c.lastDisconnectTime = *patch.disconnectTime;
+    if (patch.updateDate)
+        c.updateDate = *patch.updateDate;
+    if (patch.mobile)
+        c.mobile = *patch.mobile;
+    if (patch.system)
+        c.system = *patch.system;
+    if (patch.deviceToken)
+        c.deviceToken = *patch.deviceToken;
+    if (patch.leaveMessage)
+        c.leaveMessage = *patch.leaveMessage;
+    if (patch.noSendApns)
+        c.noSendApns = applyDndEdit({}, *patch.noSendApns, {});
+}
+
 QString joinDnd(const QStringList &rooms)
 {
     return rooms.join(u',');

@@ -174,26 +174,7 @@ void SqliteStore::updateClient(const QString &clientId, const ClientPatch &patch
             } else {
                 return loaded.error();
             }
-            if (patch.connectTime) {
-                c.lastConnectTime = *patch.connectTime;
-                if (c.firstConnectTime == 0)
-                    c.firstConnectTime = *patch.connectTime;
-                c.leaveMessage = true;
-            }
-            if (patch.disconnectTime)
-                c.lastDisconnectTime = *patch.disconnectTime;
-            if (patch.updateDate)
-                c.updateDate = *patch.updateDate;
-            if (patch.mobile)
-                c.mobile = *patch.mobile;
-            if (patch.system)
-                c.system = *patch.system;
-            if (patch.deviceToken)
-                c.deviceToken = *patch.deviceToken;
-            if (patch.leaveMessage)
-                c.leaveMessage = *patch.leaveMessage;
-            if (patch.noSendApns)
-                c.noSendApns = applyDndEdit({}, *patch.noSendApns, {});
+            applyClientPatch(c, patch);
             if (auto e = storeClient(db, c))
                 return *e;
             return c;
