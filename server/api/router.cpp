@@ -49,8 +49,10 @@ void Router::handle(net::Responder responder, http::Request &request) const
 {
     // The caller's address is looked up here, for REST only (the client
     // port's polling requests do not pay a getpeername per request): the
-    // peer, or what a trusted proxy says in X-Forwarded-For.
-    if (net::Connection *c = responder.connection()) {
+    // peer, or what a trusted proxy says in X-Forwarded-For; unless the
+    // caller of handle() already did.
+    net::Connection *c = request.peerAddress.isEmpty() ? responder.connection() : nullptr;
+    if (c) {
         const QHostAddress peer = c->peerAddress();
         QHostAddress caller = peer;
         if (!m_trustedProxies.isEmpty()) {

@@ -282,14 +282,16 @@ Application::Application(Config config, QString adminPassword, Collaborators col
     m_router->setTrustedProxies(trustedProxies);
 
     auto routeApi = [this, trustedProxies](net::Responder responder, http::Request &request) {
-        if (net::Connection *c = responder.connection())
-            logResponse(responder, request,
-                        net::normalized(net::clientAddress(
-                            c->peerAddress(),
-                            trustedProxies.isEmpty() ? QByteArray()
-                                                     : request.joinedHeader("x-forwarded-for"),
-                            trustedProxies)),
-                        m_metrics.get());
+        if (net::Connection *c = responder.connection()) {
+            // The caller (the peer, or what a trusted proxy says), looked up
+            // once per request: the access log and the router share it.
+            const QHostAddress caller = net::normalized(net::clientAddress(
+                c->peerAddress(),
+                trustedProxies.isEmpty() ? QByteArray() : request.joinedHeader("x-forwarded-for"),
+                trustedProxies));
+            request.peerAddress = caller.toString().toLatin1();
+            logResponse(responder, request, caller, m_metrics.get());
+        }
         if (!m_listening && !isProbe(request.path))
             return responder.respond(503,
                                      {http::Header{"content-type", "application/json"},

@@ -36,7 +36,9 @@ QJsonObject statusReply(int status, const QString &msg)
 
 QJsonObject okReply()
 {
-    return statusReply(200, QStringLiteral("ok"));
+    static const QJsonObject ok =
+        statusReply(200, QStringLiteral("ok")); // shared, not rebuilt per ack
+    return ok;
 }
 
 QJsonObject clientReply(const DomainError &error)

@@ -66,6 +66,12 @@ void SqliteQuery::addBindValue(const QString &v)
                       int(utf8.size()), SQLITE_TRANSIENT);
 }
 
+void SqliteQuery::addBindText(const QByteArray &utf8)
+{
+    sqlite3_bind_text(m_stmt, m_nextParam++, utf8.isNull() ? "" : utf8.constData(),
+                      int(utf8.size()), SQLITE_TRANSIENT);
+}
+
 void SqliteQuery::addBindValue(const QByteArray &v)
 {
     sqlite3_bind_blob(m_stmt, m_nextParam++, v.isNull() ? "" : v.constData(), int(v.size()),
@@ -153,10 +159,10 @@ SqliteQuery &SqliteDb::prepare(const QString &sql)
                                  : QStringLiteral("the store is not open");
         qCWarning(lcStoreSqlite).noquote() << "sqlite: prepare failed:" << why << sql;
         // Not cached: the next use prepares again (the schema may have moved on).
-        m_failed = std::make_unique<SqliteQuery>(nullptr, sql);
-        m_failed->m_prepareCode = code;
-        m_failed->m_prepareError = why;
-        return *m_failed;
+        auto &failed = m_failed.emplace_back(std::make_unique<SqliteQuery>(nullptr, sql));
+        failed->m_prepareCode = code;
+        failed->m_prepareError = why;
+        return *failed;
     }
     auto [inserted, _] = m_cache.emplace(sql, std::make_unique<SqliteQuery>(stmt, sql));
     return *inserted->second;
@@ -217,6 +223,7 @@ Result<QString> SqliteDb::queryText(const QString &sql)
 
 void SqliteDb::finishAll()
 {
+    m_failed.clear();
     for (auto &[sql, q] : m_cache)
         q->finish();
 }

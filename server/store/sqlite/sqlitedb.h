@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -53,7 +54,12 @@ public:
     requires std::integral<T> || std::is_enum_v<T>
     void addBindValue(T v) { bindInt(qint64(v)); }
     void addBindValue(const QString &v);
+    /// Binds as a BLOB.
     void addBindValue(const QByteArray &v);
+    /// Binds UTF-8 bytes as TEXT (a value converted once, bound many times).
+    void addBindText(const QByteArray &utf8);
+    /// Ready to bind and run again (what prepare() does for a cached one).
+    void reset() { rebind(); }
 
     /// Moves to the next row; false at the end (or on an error, logged).
     bool next();
@@ -115,7 +121,8 @@ private:
 
     sqlite3 *m_db;
     std::unordered_map<QString, std::unique_ptr<SqliteQuery>> m_cache;
-    std::unique_ptr<SqliteQuery> m_failed; // the last statement that did not prepare
+    // Statements that did not prepare, alive until the batch ends.
+    std::vector<std::unique_ptr<SqliteQuery>> m_failed;
 };
 
 } // namespace qpush::store

@@ -201,16 +201,27 @@ void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &c
             QHash<QString, bool> seen; // client -> is a target
             seen.reserve(platformOf.size());
             qint64 perPlatform[3] = {0, 0, 0}; // ios, android, web
+            const QByteArray nspText = nsp.toUtf8();
+            const QByteArray roomText = room.toUtf8();
+            SqliteQuery &del = db.prepare(
+                QStringLiteral("DELETE FROM offline WHERE client_id = ? AND msg_id = ?"));
+            SqliteQuery &ins = db.prepare(QStringLiteral(
+                "INSERT OR IGNORE INTO acks(msg_id, client_id, platform) SELECT ?1, ?2, ?3"
+                " WHERE EXISTS(SELECT 1 FROM members WHERE nsp = ?4 AND room = ?5"
+                " AND client_id = ?2)"));
+            SqliteQuery &member =
+                db.prepare(QStringLiteral("SELECT EXISTS(SELECT 1 FROM members WHERE nsp = ? AND"
+                                          " room = ? AND client_id = ?)"));
             for (qsizetype i = 0; i < clientIds.size(); ++i) {
                 const QString &cid = clientIds.at(i);
                 if (auto it = seen.constFind(cid); it != seen.cend()) {
                     out[i].target = *it; // a repeated entry is never counted again
                     continue;
                 }
+                const QByteArray cidText = cid.toUtf8();
                 // The offline list loses the message in every case.
-                SqliteQuery &del = db.prepare(
-                    QStringLiteral("DELETE FROM offline WHERE client_id = ? AND msg_id = ?"));
-                del.addBindValue(cid);
+                del.reset();
+                del.addBindText(cidText);
                 del.addBindValue(id);
                 if (auto e = db.exec(del))
                     return *e;
@@ -219,16 +230,12 @@ void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &c
                 bool target = false;
                 if (cid != exceptClient) {
                     const Platform platform = platformOf.value(cid);
-                    SqliteQuery &ins = db.prepare(QStringLiteral(
-                        "INSERT OR IGNORE INTO acks(msg_id, client_id, platform) SELECT ?, ?, ?"
-                        " WHERE EXISTS(SELECT 1 FROM members WHERE nsp = ? AND room = ?"
-                        " AND client_id = ?)"));
+                    ins.reset();
                     ins.addBindValue(id);
-                    ins.addBindValue(cid);
+                    ins.addBindText(cidText);
                     ins.addBindValue(int(platform));
-                    ins.addBindValue(nsp);
-                    ins.addBindValue(room);
-                    ins.addBindValue(cid);
+                    ins.addBindText(nspText);
+                    ins.addBindText(roomText);
                     if (auto e = db.exec(ins))
                         return *e;
                     if (ins.numRowsAffected() == 1) {
@@ -238,12 +245,10 @@ void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &c
                                       : platform == Platform::Android ? 1
                                                                       : 2];
                     } else { // already acked, or not a member
-                        SqliteQuery &member = db.prepare(
-                            QStringLiteral("SELECT EXISTS(SELECT 1 FROM members WHERE nsp = ? AND"
-                                           " room = ? AND client_id = ?)"));
-                        member.addBindValue(nsp);
-                        member.addBindValue(room);
-                        member.addBindValue(cid);
+                        member.reset();
+                        member.addBindText(nspText);
+                        member.addBindText(roomText);
+                        member.addBindText(cidText);
                         if (auto e = db.exec(member))
                             return *e;
                         target = member.next() && member.value(0).toInt() != 0;
