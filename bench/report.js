@@ -22,6 +22,9 @@ const serverBin = arg('--server-bin', '');
 
 const rows = fs.readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const servers = ['qpush', 'reference'];
+// Every server kind the run measured, in table order (qpush-redis: qpush on
+// the Redis store, its CPU counted with Redis's; fan-out and unicast only).
+const tableServers = ['qpush', 'qpush-redis', 'reference'].filter((s) => rows.some((r) => r.server === s));
 // Fan-out rows of non-acking clients are their own scenario.
 for (const r of rows) if (r.scenario === 'fanout' && r.ack === false) r.scenario = 'fanout-noack';
 const pick = (server, scenario) => rows.filter((r) => r.server === server && r.scenario === scenario);
@@ -115,9 +118,31 @@ L.push('');
 
 L.push('## Summary: qpush vs reference');
 L.push('');
-L.push('| figure | qpush | reference | ratio qpush/ref | goal (issue 7) |');
+L.push('The first seven rows are the goals of issue 18 (ratios to the reference in this run).');
+L.push('');
+L.push('| figure | qpush | reference | ratio qpush/ref | goal (issue 18) |');
 L.push('|---|---:|---:|---:|---|');
-L.push(`| fan-out deliveries per server CPU-second (all fan-out phases) | ${fi(fan.qpush.perCpu)} | ${fi(fan.reference.perCpu)} | ${ratio(fan.qpush.perCpu, fan.reference.perCpu)} | ≥ 5× |`);
+{
+  const atAck = (srv, rate) => pick(srv, 'fanout').find((r) => r.rate === rate);
+  const at10 = (srv) => pick(srv, 'fanout-noack').find((r) => r.rate === 10);
+  const iq18 = idleAt('qpush', idleN), ir18 = idleAt('reference', idleN);
+  const u10q = atRate('qpush', 10000), u10r = atRate('reference', 10000);
+  L.push(`| 1. fan-out deliveries per server CPU-second, clients acking (all fan-out phases) | ${fi(fan.qpush.perCpu)} | ${fi(fan.reference.perCpu)} | ${ratio(fan.qpush.perCpu, fan.reference.perCpu)} | ≥ 5× |`);
+  L.push(`| 2. unicast: server CPU s per million pushes (each push stored) | ${f(uni.qpush.cpuPerM, 2)} | ${f(uni.reference.cpuPerM, 2)} | ${ratio(uni.qpush.cpuPerM, uni.reference.cpuPerM)} | ≤ 0.33× |`);
+  L.push(`| 3. unicast p99 at 10,000 pushes/s (ms) | ${f(u10q && u10q.lat_p99_ms, 2)} | ${f(u10r && u10r.lat_p99_ms, 2)} | ${ratio(u10q && u10q.lat_p99_ms, u10r && u10r.lat_p99_ms)} | ≤ 3 ms (≤ 0.33×) |`);
+  L.push(`| 4. highest unicast rate sustained (pushes/s) | ${fi(uni.qpush.sustained)} | ${fi(uni.reference.sustained)} | ${ratio(uni.qpush.sustained, uni.reference.sustained)} | ≥ 3× |`);
+  L.push(`| 5. connect rate at ${fi(idleN)} clients (connections/s, wall clock) | ${fi(iq18 && iq18.connect_rate)} | ${fi(ir18 && ir18.connect_rate)} | ${ratio(iq18 && iq18.connect_rate, ir18 && ir18.connect_rate)} | ≥ 2× |`);
+  L.push(`| 6. RSS per idle connection at ${fi(idleN)} clients (KB) | ${f(iq18 && iq18.rss_per_conn_bytes / 1024, 2)} | ${f(ir18 && ir18.rss_per_conn_bytes / 1024, 2)} | ${ratio(iq18 && iq18.rss_per_conn_bytes, ir18 && ir18.rss_per_conn_bytes)} | ≤ 3.4 KB (≤ 0.25×) |`);
+  const nq = at10('qpush'), nr = at10('reference');
+  L.push(`| 7. fan-out deliveries per server CPU-second at 10 pushes/s to ${fi(nq && nq.clients)}, clients not acking | ${fi(nq && nq.deliveries_per_cpu_s)} | ${fi(nr && nr.deliveries_per_cpu_s)} | ${ratio(nq && nq.deliveries_per_cpu_s, nr && nr.deliveries_per_cpu_s)} | ≥ 5× |`);
+  if (rows.some((r) => r.server === 'qpush-redis')) {
+    const fr = fanoutTotals('qpush-redis'), ur2 = unicastTotals('qpush-redis');
+    L.push(`| Redis store: fan-out deliveries per CPU-second (qpush + redis-server), clients acking | ${fi(fr.perCpu)} | ${fi(fan.reference.perCpu)} | ${ratio(fr.perCpu, fan.reference.perCpu)} | measured |`);
+    L.push(`| Redis store: unicast CPU s per million pushes (qpush + redis-server) | ${f(ur2.cpuPerM, 2)} | ${f(uni.reference.cpuPerM, 2)} | ${ratio(ur2.cpuPerM, uni.reference.cpuPerM)} | measured |`);
+    L.push(`| Redis store: highest unicast rate sustained (pushes/s) | ${fi(ur2.sustained)} | ${fi(uni.reference.sustained)} | ${ratio(ur2.sustained, uni.reference.sustained)} | measured |`);
+  }
+}
+L.push(`| fan-out deliveries per server CPU-second (all fan-out phases, acking) | ${fi(fan.qpush.perCpu)} | ${fi(fan.reference.perCpu)} | ${ratio(fan.qpush.perCpu, fan.reference.perCpu)} | ≥ 5× |`);
 L.push(`| same, clients not acking (each server up to the rate it saturated at) | ${fi(fanNoAck.qpush.perCpu)} | ${fi(fanNoAck.reference.perCpu)} | ${ratio(fanNoAck.qpush.perCpu, fanNoAck.reference.perCpu)} | issue 8: ≥ 1 000 000 for qpush |`);
 for (const [label, sc] of [['acking', 'fanout'], ['not acking', 'fanout-noack']]) {
   const rates = pick('reference', sc).map((r) => r.rate).filter((x) => pick('qpush', sc).some((q) => q.rate === x));
@@ -169,7 +194,7 @@ for (const [title, sc] of [['Clients acking every push (`ackPush`)', 'fanout'], 
   L.push('');
   L.push('| server | clients | pushes/s | pushes | deliveries | deliveries/s | last p50 ms | last p99 ms | last max ms | server CPU s | client CPU s | deliveries per CPU-s | CPU s per M deliveries |');
   L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const s of servers)
+  for (const s of tableServers)
     for (const r of pick(s, sc))
       L.push(`| ${s} | ${fi(r.clients)} | ${fi(r.rate)} | ${fi(r.ok)} | ${fi(r.delivered)} | ${fi(r.deliveries_per_s)} | ${f(r.last_p50_ms, 2)} | ${f(r.last_p99_ms, 2)} | ${f(r.last_max_ms, 2)} | ${f(r.cpu_s, 2)} | ${f(r.client_cpu_s, 2)} | ${fi(r.deliveries_per_cpu_s)} | ${f(r.cpu_s_per_million, 2)} |`);
   L.push('');
@@ -184,7 +209,7 @@ L.push('of the phase ≤ 2 × the first third + 2 ms (latency not growing).');
 L.push('');
 L.push('| server | pushes/s | achieved/s | delivered | p50 ms | p99 ms | p99.9 ms | max ms | REST p99 ms | deliveries per CPU-s | sustained |');
 L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-for (const s of servers)
+for (const s of tableServers)
   for (const r of pick(s, 'unicast'))
     L.push(`| ${s} | ${fi(r.rate)} | ${fi(r.achieved_rate)} | ${fi(r.delivered)} | ${f(r.lat_p50_ms, 2)} | ${f(r.lat_p99_ms, 2)} | ${f(r.lat_p999_ms, 2)} | ${f(r.lat_max_ms, 2)} | ${f(r.rest_p99_ms, 2)} | ${fi(r.deliveries_per_cpu_s)} | ${r.sustained ? 'yes' : 'no'} |`);
 L.push('');

@@ -9,7 +9,9 @@
 #
 # Options: --build-dir DIR (default build-bench), --out FILE (default
 # docs/BENCHMARKS.md), --keep (keep the work directory with the raw results),
-# --servers "qpush reference" (which servers, in order).
+# --servers "qpush qpush-redis reference" (which servers, in order;
+# qpush-redis is qpush on the Redis store of a redis-server started here,
+# fan-out and unicast only, its CPU counted with redis-server's).
 # Loopback only; every server started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,7 @@ MODE=full
 BUILD_DIR=$ROOT/build-bench
 OUT=$ROOT/docs/BENCHMARKS.md
 KEEP=0
-SERVERS="qpush reference"
+SERVERS="qpush qpush-redis reference"
 CMDLINE="bench/run.sh $*"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -73,11 +75,28 @@ WORK=$(mktemp -d /tmp/qpush-bench.XXXXXX)
 RESULTS=$WORK/results.jsonl
 : >"$RESULTS"
 SERVER_PID=""
+REDIS_PID=""
+REDIS_PORT=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi
   if [ "$KEEP" = 0 ]; then rm -rf "$WORK"; else echo "raw results kept in $WORK"; fi
 }
 trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# One redis-server for the qpush-redis runs, persisting as a durable
+# deployment would (append-only file, fsync every second); emptied before each.
+start_redis() {
+  if [ -z "$REDIS_PID" ]; then
+    REDIS_PORT=$(free_port)
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes --appendfsync everysec \
+      --dir "$WORK" >"$WORK/redis.log" 2>&1 &
+    REDIS_PID=$!
+    for _ in $(seq 1 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+  redis-cli -p "$REDIS_PORT" flushall >/dev/null
+}
 
 SOCKET=""; API=""; RUN=0
 # Starts a fresh server of the given kind; sets SERVER_PID, SOCKET, API.
@@ -85,15 +104,21 @@ start_server() {
   local kind=$1 log
   RUN=$((RUN + 1))
   log=$WORK/$kind-$RUN.log
-  if [ "$kind" = qpush ]; then
+  if [ "$kind" != reference ]; then
     mkdir -p "$WORK/data-$RUN"
+    local store="store: sqlite"
+    if [ "$kind" = qpush-redis ]; then
+      start_redis
+      store="store: redis
+redis_address: 127.0.0.1:$REDIS_PORT"
+    fi
     cat >"$WORK/qpush-$RUN.yaml" <<EOF
 socket_ip: 127.0.0.1
 socket_port: 0
 logic_ip: 127.0.0.1
 logic_port: 0
 data_dir: $WORK/data-$RUN
-store: sqlite
+$store
 admin_passwd: benchadmin
 log_level: warning
 EOF
@@ -112,7 +137,7 @@ EOF
   if [ -z "$line" ]; then echo "run.sh: $kind did not start:" >&2; cat "$log" >&2; exit 1; fi
   SOCKET=$(sed -E 's/.*socket=([^ ]+).*/\1/' <<<"$line")
   API=$(sed -E 's/.*api=([^ ]+).*/\1/' <<<"$line")
-  if [ "$kind" = qpush ]; then
+  if [ "$kind" != reference ]; then
     curl -fsS -u admin:benchadmin -H 'Content-Type: application/json' \
       -d '{"key":"/bench","auth_passwd":"x"}' "http://$API/api/admin/namespace/save" >/dev/null
   fi
@@ -126,13 +151,20 @@ stop_server() {
   echo "   (server stopped in $((SECONDS - t0)) s)"
 }
 
-bench() { "$QPUSH_BENCH" --server-pid "$SERVER_PID" --json "$RESULTS" "$@"; }
+bench() {
+  local extra=()
+  if [ -n "$REDIS_PID" ] && [ "$CURRENT" = qpush-redis ]; then extra=(--redis-pid "$REDIS_PID"); fi
+  "$QPUSH_BENCH" --server-pid "$SERVER_PID" "${extra[@]}" --json "$RESULTS" "$@"
+}
 
 for kind in $SERVERS; do
-  echo "== [${SECONDS}s] $kind: idle ($IDLE_CLIENTS clients)"
-  start_server "$kind"
-  bench --label "$kind" --scenario idle --socket "$SOCKET" --clients "$IDLE_CLIENTS" --hold "$IDLE_HOLD"
-  stop_server
+  CURRENT=$kind
+  if [ "$kind" != qpush-redis ]; then
+    echo "== [${SECONDS}s] $kind: idle ($IDLE_CLIENTS clients)"
+    start_server "$kind"
+    bench --label "$kind" --scenario idle --socket "$SOCKET" --clients "$IDLE_CLIENTS" --hold "$IDLE_HOLD"
+    stop_server
+  fi
 
   echo "== [${SECONDS}s] $kind: fan-out ($FAN_CLIENTS clients in one room, $FAN_RATES pushes/s)"
   start_server "$kind"
@@ -140,11 +172,13 @@ for kind in $SERVERS; do
     --rates "$FAN_RATES" --seconds "$FAN_SECONDS" --drain 8 --stop-saturated
   stop_server
 
-  echo "== [${SECONDS}s] $kind: fan-out, clients not acking ($FAN_CLIENTS clients, $FAN_RATES pushes/s)"
-  start_server "$kind"
-  bench --label "$kind" --scenario fanout --socket "$SOCKET" --api "$API" --clients "$FAN_CLIENTS" \
-    --rates "$FAN_RATES" --seconds "$FAN_SECONDS" --drain 8 --stop-saturated --no-ack
-  stop_server
+  if [ "$kind" != qpush-redis ]; then
+    echo "== [${SECONDS}s] $kind: fan-out, clients not acking ($FAN_CLIENTS clients, $FAN_RATES pushes/s)"
+    start_server "$kind"
+    bench --label "$kind" --scenario fanout --socket "$SOCKET" --api "$API" --clients "$FAN_CLIENTS" \
+      --rates "$FAN_RATES" --seconds "$FAN_SECONDS" --drain 8 --stop-saturated --no-ack
+    stop_server
+  fi
 
   echo "== [${SECONDS}s] $kind: unicast ($UNI_CLIENTS clients, $UNI_RATES pushes/s to random users)"
   start_server "$kind"
