@@ -26,6 +26,6 @@ status=0
 "$RUN_TIDY" -clang-tidy-binary "$(command -v "$TIDY")" -p "$build" -j "$jobs" -quiet "$files" \
   >"$build/clang-tidy.log" 2>&1 || status=$?
 grep -E '(warning|error): ' "$build/clang-tidy.log" | sort -u || true
-echo "clang-tidy: $(grep -c '^clang-tidy' "$build/clang-tidy.log" || true) files in" \
+echo "clang-tidy: $(grep -c "^$(command -v "$TIDY") " "$build/clang-tidy.log" || true) files in" \
   "$(( $(date +%s) - start )) s; full log in $build/clang-tidy.log"
 exit "$status"

@@ -27,7 +27,7 @@ PreparedMessage PreparedMessage::prepare(Packet packet)
 Session::Session(Server *server, QByteArray id, Version version, const http::Request &handshake,
                  QHostAddress remoteAddress)
     : QObject(server), m_server(server), m_id(std::move(id)), m_version(version),
-      m_remoteAddress(std::move(remoteAddress))
+      m_remoteAddress(remoteAddress)
 {
     m_handshake.method = handshake.method;
     m_handshake.target = handshake.target;

@@ -581,14 +581,13 @@ void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::Timer
     } else if (timerType == Qt::PreciseTimer || (timerType == Qt::CoarseTimer && interval <= 20)) {
         // Below 20 ms, 5% is under a millisecond: Qt treats these as precise.
         t->kind = Kind::Precise;
-    } else if (timerType == Qt::CoarseTimer && interval < 20000) {
+    } else if ((timerType == Qt::CoarseTimer && interval < 20000) || (interval + 500) / 1000 <= 0) {
+        // CoarseTimer under 20 s, and a VeryCoarseTimer under half a second.
         t->kind = Kind::Coarse;
-    } else if ((interval + 500) / 1000 > 0) {
+    } else {
         // VeryCoarseTimer, and CoarseTimer from 20 s (5% is a second).
         t->kind = Kind::VeryCoarse;
         t->intervalNs = (std::min(interval, MaxIntervalMs) + 500) / 1000 * NsPerSec;
-    } else {
-        t->kind = Kind::Coarse; // a VeryCoarseTimer under half a second
     }
 
     m_d->arm(t, monotonicNs());

@@ -23,7 +23,7 @@ DeadlineQueue::DeadlineQueue(QObject *parent) : QObject(parent)
 DeadlineQueue::Id DeadlineQueue::schedule(qint64 delayMs, std::function<void()> fn)
 {
     const Id id = m_nextId++;
-    m_live.insert(id, std::move(fn));
+    m_live.emplace(id, std::move(fn));
     m_heap.push_back({now() + std::max<qint64>(0, delayMs), id});
     std::push_heap(m_heap.begin(), m_heap.end(), later<Entry, Entry>);
     arm();

@@ -415,10 +415,8 @@ RequestParser::Status RequestParser::parseRequestLine(QByteArrayView line)
         return fail(505, QByteArrayLiteral("HTTP version not supported"));
 
     QByteArrayView pathAndQuery;
-    if (target.startsWith('/')) {
-        pathAndQuery = target;
-    } else if (target == "*" && method == "OPTIONS") {
-        pathAndQuery = target;
+    if (target.startsWith('/') || (target == "*" && method == "OPTIONS")) {
+        pathAndQuery = target; // origin-form, or asterisk-form for OPTIONS
     } else {
         // absolute-form (RFC 9112 3.2.2): servers must accept it.
         qsizetype schemeEnd = -1;

@@ -68,6 +68,7 @@ HttpServer::~HttpServer()
 bool HttpServer::listen(const QHostAddress &address, quint16 port)
 {
     stopListening();
+    // NOLINTNEXTLINE(misc-redundant-expression): false positive, two different enumerators
     const bool any = address == QHostAddress::Any || address == QHostAddress::AnyIPv6;
     const bool v6 = any || address.protocol() == QAbstractSocket::IPv6Protocol;
     sockaddr_storage ss{};

@@ -89,7 +89,7 @@ CertSummary CertSummaryCache::get(const QString &pemOrPath, qint64 nowMs)
     }
     if (m_cache.size() >= kMaxCached)
         m_cache.clear();
-    const CertSummary s = summarizeCertificate(pemOrPath, nowMs);
+    CertSummary s = summarizeCertificate(pemOrPath, nowMs);
     m_cache.insert(key, s);
     return s;
 }

@@ -130,7 +130,7 @@ void Socket::emitWithAck(const QString &event, const QJsonArray &args, AckCallba
             cb(true, none);
         });
     }
-    m_acks.insert(id, std::move(pending));
+    m_acks.emplace(id, std::move(pending));
     QJsonArray data = args;
     data.prepend(event);
     Packet p;

@@ -67,7 +67,7 @@ void RedisStore::open(Callback<Done> done)
     auto finished = std::make_shared<bool>(false);
     auto *timer = new QTimer(this);
     timer->setSingleShot(true);
-    auto finish = [this, finished, timer, done](Result<Done> r) {
+    auto finish = [finished, timer, done](Result<Done> r) {
         if (*finished)
             return;
         *finished = true;
