@@ -420,10 +420,8 @@ void ClientEvents::onSync(sio::Socket *socket, sio::Payload &payload, sio::Ack a
             {clientReply(DomainError::Invalid, QStringLiteral("clientNum must be a number"))});
     const bool fetch = o.value(QStringLiteral("fetch")).toBool();
     m_pipeline->sync(cc.nsp, room.toString(), qint64(clientNum.toDouble()), fetch,
-                     [ack](std::variant<QJsonObject, DomainError> r) mutable {
-                         if (auto *err = std::get_if<DomainError>(&r))
-                             return ack({clientReply(*err)});
-                         ack({std::get<QJsonObject>(r)});
+                     [ack](Expected<store::SyncResult> r) mutable {
+                         ack({r ? syncReply(r.value()) : clientReply(r.error())});
                      });
 }
 

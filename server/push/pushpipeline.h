@@ -44,8 +44,11 @@ public:
     void countRefused(const DomainError &error) const;
     void acknowledge(const QString &nsp, qint64 id, const QString &clientId,
                      std::function<void(std::optional<DomainError>)> done);
+    // The room's newest serverNum and, when `fetch` is set and the client
+    // is behind, the pushes after `clientNum` (bounded; the client asks
+    // again for the rest). The client edge builds the reply (syncReply).
     void sync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
-              std::function<void(std::variant<QJsonObject, DomainError>)> done);
+              Callback<store::SyncResult> done);
     void transfer(const QString &nsp, const TransferRequest &request,
                   std::function<void(std::optional<DomainError>)> done);
 
