@@ -57,8 +57,9 @@ std::function<void(const PushOutcome &)> counted(metrics::ServerMetrics *m,
 } // namespace
 
 PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
-                           const Settings *settings, QObject *parent)
-    : QObject(parent), m_store(store), m_registry(registry), m_live(live), m_settings(settings)
+                           Presence *presence, const Settings *settings, QObject *parent)
+    : QObject(parent), m_store(store), m_registry(registry), m_live(live), m_presence(presence),
+      m_settings(settings)
 {
 }
 
@@ -112,13 +113,13 @@ void PushPipeline::push(const QString &nsp, const PushRequest &request,
         return save(std::move(record), lost, std::move(done));
     // Online on every node at send time (a Redis round trip with several nodes).
     QPointer<PushPipeline> self(this);
-    m_live->presence()->countRoom(nsp, record.room, record.exceptClient,
-                                  [self, record, done](qint64 online) mutable {
-                                      if (!self)
-                                          return;
-                                      record.onlineClientCount = int(online);
-                                      self->save(std::move(record), false, std::move(done));
-                                  });
+    m_presence->countRoom(nsp, record.room, record.exceptClient,
+                          [self, record, done](qint64 online) mutable {
+                              if (!self)
+                                  return;
+                              record.onlineClientCount = int(online);
+                              self->save(std::move(record), false, std::move(done));
+                          });
 }
 
 void PushPipeline::save(store::PushRecord record, bool lost,

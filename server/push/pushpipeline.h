@@ -34,7 +34,7 @@ class PushPipeline : public QObject
     Q_OBJECT
 public:
     PushPipeline(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
-                 const Settings *settings, QObject *parent = nullptr);
+                 Presence *presence, const Settings *settings, QObject *parent = nullptr);
 
     // A push from the REST API or a client, already parsed (PushRequest).
     void push(const QString &nsp, const PushRequest &request,
@@ -88,6 +88,7 @@ private:
     store::Store *m_store;
     NamespaceRegistry *m_registry;
     LiveClients *m_live;
+    Presence *m_presence; // expectAckCount: the room's online clients on every node
     const Settings *m_settings;
     qint64 m_accepted = 0;
 };
