@@ -23,14 +23,14 @@ void SqliteStore::savePush(const PushRecord &push, Callback<PushSaved> done)
             auto id = nextSequence(db, QStringLiteral("message"));
             if (!id)
                 return id.error();
-            QSqlQuery &counter = db.prepare(QStringLiteral(
+            SqliteQuery &counter = db.prepare(QStringLiteral(
                 "INSERT INTO room_counters(nsp, room, server_num) VALUES(?, ?, 1)"
                 " ON CONFLICT(nsp, room) DO UPDATE SET server_num = server_num + 1"));
             counter.addBindValue(push.nsp);
             counter.addBindValue(push.room);
             if (auto e = db.exec(counter))
                 return *e;
-            QSqlQuery &num = db.prepare(
+            SqliteQuery &num = db.prepare(
                 QStringLiteral("SELECT server_num FROM room_counters WHERE nsp = ? AND room = ?"));
             num.addBindValue(push.nsp);
             num.addBindValue(push.room);
@@ -41,7 +41,7 @@ void SqliteStore::savePush(const PushRecord &push, Callback<PushSaved> done)
             const qint64 serverNum = num.value(0).toLongLong() - 1;
             const qint64 expireAt = db.now() + push.ttlMs;
 
-            QSqlQuery &ins = db.prepare(QStringLiteral(
+            SqliteQuery &ins = db.prepare(QStringLiteral(
                 "INSERT INTO messages(id, nsp, room, push_data, send_date, server_num, "
                 "leave_message, apns_name,"
                 " extra, except_client, expire_at, online_count) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
@@ -79,7 +79,7 @@ void SqliteStore::savePush(const PushRecord &push, Callback<PushSaved> done)
                 auto jobId = nextSequence(db, QStringLiteral("job"));
                 if (!jobId)
                     return jobId.error();
-                QSqlQuery &job = db.prepare(QStringLiteral(
+                SqliteQuery &job = db.prepare(QStringLiteral(
                     "INSERT INTO jobs(id, nsp, kind, payload, due_at) VALUES(?,?,?,?,?)"));
                 job.addBindValue(jobId.value());
                 job.addBindValue(push.nsp); // a follow-up belongs to the push's namespace
@@ -101,7 +101,7 @@ void SqliteStore::getReport(const QString &nsp, qint64 id, bool withDetail,
 {
     submit<PushReport>(
         [nsp, id, withDetail](SqliteDb &db) -> Result<PushReport> {
-            QSqlQuery &q = db.prepare(QStringLiteral(
+            SqliteQuery &q = db.prepare(QStringLiteral(
                 "SELECT " REPORT_COLS " FROM messages WHERE id = ? AND nsp = ? AND expire_at > ?"));
             q.addBindValue(id);
             q.addBindValue(nsp);
@@ -112,7 +112,7 @@ void SqliteStore::getReport(const QString &nsp, qint64 id, bool withDetail,
                 return notFound(QStringLiteral("no report %1 in %2").arg(id).arg(nsp));
             PushReport r = readReport(q);
             if (withDetail) {
-                QSqlQuery &d = db.prepare(QStringLiteral(
+                SqliteQuery &d = db.prepare(QStringLiteral(
                     "SELECT client_id, platform FROM acks WHERE msg_id = ? ORDER BY client_id"));
                 d.addBindValue(id);
                 if (auto e = db.exec(d))
@@ -144,7 +144,7 @@ void SqliteStore::listReports(const QString &nsp, int page, int size,
         [nsp, page, size](SqliteDb &db) -> Result<QList<PushReport>> {
             if (page < 1 || size < 1)
                 return invalid(QStringLiteral("page and size start at 1"));
-            QSqlQuery &q = db.prepare(QStringLiteral(
+            SqliteQuery &q = db.prepare(QStringLiteral(
                 "SELECT " REPORT_COLS " FROM messages WHERE nsp = ? AND expire_at > ?"
                 " ORDER BY id DESC LIMIT ? OFFSET ?"));
             q.addBindValue(nsp);
@@ -190,7 +190,7 @@ void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &c
                 QJsonDocument(QJsonArray::fromStringList(distinct)).toJson(QJsonDocument::Compact));
 
             // The offline list loses the message in every case.
-            QSqlQuery &del =
+            SqliteQuery &del =
                 db.prepare(QStringLiteral("DELETE FROM offline WHERE msg_id = ? AND client_id IN"
                                           " (SELECT value FROM json_each(?))"));
             del.addBindValue(id);
@@ -200,7 +200,7 @@ void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &c
 
             // Only the push's targets count: members of its room, except
             // `except`; and each of them once.
-            QSqlQuery &cls = db.prepare(QStringLiteral(
+            SqliteQuery &cls = db.prepare(QStringLiteral(
                 "SELECT j.value,"
                 " EXISTS(SELECT 1 FROM members WHERE nsp = ? AND room = ? AND client_id = j.value),"
                 " EXISTS(SELECT 1 FROM acks WHERE msg_id = ? AND client_id = j.value)"
@@ -230,7 +230,7 @@ void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &c
                                                               : 2];
             }
             if (!fresh.isEmpty()) {
-                QSqlQuery &ins = db.prepare(QStringLiteral(
+                SqliteQuery &ins = db.prepare(QStringLiteral(
                     "INSERT OR IGNORE INTO acks(msg_id, client_id, platform)"
                     " SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]')"
                     " FROM json_each(?)"));
@@ -244,7 +244,7 @@ void SqliteStore::recordAcks(const QString &nsp, qint64 id, const QStringList &c
                                  QStringLiteral("%1 receipts written, %2 expected")
                                      .arg(ins.numRowsAffected())
                                      .arg(fresh.size())};
-                QSqlQuery &u = db.prepare(QStringLiteral(
+                SqliteQuery &u = db.prepare(QStringLiteral(
                     "UPDATE messages SET ack_count = ack_count + ?, ack_ios = ack_ios + ?,"
                     " ack_android = ack_android + ?, ack_web = ack_web + ? WHERE id = ?"));
                 u.addBindValue(qint64(fresh.size()));
@@ -273,7 +273,7 @@ void SqliteStore::recordApnsOutcomes(const QString &nsp, qint64 id,
 {
     submit<Done>(
         [nsp, id, outcomes](SqliteDb &db) -> Result<Done> {
-            QSqlQuery &exists = db.prepare(QStringLiteral(
+            SqliteQuery &exists = db.prepare(QStringLiteral(
                 "SELECT 1 FROM messages WHERE id = ? AND nsp = ? AND expire_at > ?"));
             exists.addBindValue(id);
             exists.addBindValue(nsp);
@@ -286,7 +286,7 @@ void SqliteStore::recordApnsOutcomes(const QString &nsp, qint64 id,
                 return notFound(QStringLiteral("no message %1 in %2").arg(id).arg(nsp));
             qint64 tried = 0, succeeded = 0;
             for (const ApnsOutcome &o : outcomes) {
-                QSqlQuery &ins = db.prepare(QStringLiteral(
+                SqliteQuery &ins = db.prepare(QStringLiteral(
                     "INSERT OR IGNORE INTO apns_outcomes(msg_id, client_id, succeeded, cleared,"
                     " reason) VALUES(?, ?, ?, ?, ?)"));
                 ins.addBindValue(id);
@@ -303,7 +303,7 @@ void SqliteStore::recordApnsOutcomes(const QString &nsp, qint64 id,
             }
             if (tried == 0)
                 return Done{};
-            QSqlQuery &q = db.prepare(
+            SqliteQuery &q = db.prepare(
                 QStringLiteral("UPDATE messages SET apns_count = apns_count + ?,"
                                " apns_success = apns_success + ? WHERE id = ? AND nsp = ?"));
             q.addBindValue(tried);
@@ -321,7 +321,7 @@ void SqliteStore::apnsOutcomes(const QString &nsp, qint64 id, Callback<QList<Apn
 {
     submit<QList<ApnsOutcome>>(
         [nsp, id](SqliteDb &db) -> Result<QList<ApnsOutcome>> {
-            QSqlQuery &q = db.prepare(QStringLiteral(
+            SqliteQuery &q = db.prepare(QStringLiteral(
                 "SELECT o.client_id, o.succeeded, o.cleared, o.reason FROM apns_outcomes o"
                 " JOIN messages m ON m.id = o.msg_id WHERE o.msg_id = ? AND m.nsp = ?"
                 " AND m.expire_at > ? ORDER BY o.client_id"));
@@ -345,7 +345,7 @@ void SqliteStore::recordApnsResult(const QString &nsp, qint64 id, const ApnsResu
 {
     submit<Done>(
         [nsp, id, r](SqliteDb &db) -> Result<Done> {
-            QSqlQuery &q = db.prepare(QStringLiteral(
+            SqliteQuery &q = db.prepare(QStringLiteral(
                 "UPDATE messages SET apns_count = apns_count + ?, apns_success = apns_success + ?,"
                 " apns_env = CASE WHEN ? = '' THEN apns_env ELSE ? END,"
                 " result = CASE WHEN ? = '' THEN result ELSE ? END"
@@ -375,7 +375,7 @@ void SqliteStore::pendingRecipients(const QString &nsp, qint64 id, Callback<QLis
             auto m = liveMessage(db, nsp, id);
             if (!m)
                 return m.error();
-            QSqlQuery &q = db.prepare(QStringLiteral(
+            SqliteQuery &q = db.prepare(QStringLiteral(
                 "SELECT c.id, c.nsp, c.userid, c.platform, c.uuid, c.first_connect, c.last_connect,"
                 " c.last_disconnect, c.update_date, c.mobile, c.system, c.device_token, "
                 "c.no_send_apns,"
@@ -404,7 +404,7 @@ void SqliteStore::roomSync(const QString &nsp, const QString &room, qint64 clien
     submit<SyncResult>(
         [nsp, room, clientNum, fetch, limit, maxBytes](SqliteDb &db) -> Result<SyncResult> {
             SyncResult r;
-            QSqlQuery &q = db.prepare(
+            SqliteQuery &q = db.prepare(
                 QStringLiteral("SELECT server_num FROM room_counters WHERE nsp = ? AND room = ?"));
             q.addBindValue(nsp);
             q.addBindValue(room);
@@ -414,7 +414,7 @@ void SqliteStore::roomSync(const QString &nsp, const QString &room, qint64 clien
                 r.serverNum = q.value(0).toLongLong();
             if (!fetch || clientNum >= r.serverNum || limit <= 0)
                 return r;
-            QSqlQuery &m = db.prepare(QStringLiteral(
+            SqliteQuery &m = db.prepare(QStringLiteral(
                 "SELECT " MESSAGE_COLS " FROM messages WHERE nsp = ? AND room = ?"
                 " AND server_num >= ? AND expire_at > ? ORDER BY server_num LIMIT ?"));
             m.addBindValue(nsp);
@@ -449,7 +449,7 @@ void SqliteStore::messageStats(const QString &nsp, qint64 now, Callback<MessageS
                 {QStringLiteral("d%1").arg(b.day), &s.day},
             };
             for (const auto &[bucket, out] : wanted) {
-                QSqlQuery &q = db.prepare(
+                SqliteQuery &q = db.prepare(
                     QStringLiteral("SELECT count FROM stats WHERE nsp = ? AND bucket = ?"));
                 q.addBindValue(nsp);
                 q.addBindValue(bucket);
@@ -484,7 +484,7 @@ void SqliteStore::offlineMessages(const QString &clientId, qint64 maxBytes,
 {
     submit<QList<PushMessage>>(
         [clientId, maxBytes](SqliteDb &db) -> Result<QList<PushMessage>> {
-            QSqlQuery &q = db.prepare(
+            SqliteQuery &q = db.prepare(
                 QStringLiteral("SELECT m.id, m.nsp, m.room, m.push_data, m.send_date, "
                                "m.server_num, m.leave_message, m.apns_name,"
                                " m.extra, m.except_client, m.expire_at FROM offline o JOIN "
@@ -519,7 +519,7 @@ void SqliteStore::enqueueJob(const JobSpec &job, Callback<qint64> done)
             auto id = nextSequence(db, QStringLiteral("job"));
             if (!id)
                 return id.error();
-            QSqlQuery &q = db.prepare(QStringLiteral(
+            SqliteQuery &q = db.prepare(QStringLiteral(
                 "INSERT INTO jobs(id, nsp, kind, payload, due_at) VALUES(?,?,?,?,?)"));
             q.addBindValue(id.value());
             q.addBindValue(job.nsp);
@@ -537,7 +537,7 @@ void SqliteStore::claimJobs(qint64 now, int max, qint64 leaseMs, Callback<QList<
 {
     submit<QList<Job>>(
         [now, max, leaseMs](SqliteDb &db) -> Result<QList<Job>> {
-            QSqlQuery &q = db.prepare(
+            SqliteQuery &q = db.prepare(
                 QStringLiteral("SELECT id, nsp, kind, payload, due_at, attempts FROM jobs"
                                " WHERE due_at <= ? ORDER BY due_at, id LIMIT ?"));
             q.addBindValue(now);
@@ -556,7 +556,7 @@ void SqliteStore::claimJobs(qint64 now, int max, qint64 leaseMs, Callback<QList<
                 jobs.append(j);
             }
             for (const Job &j : std::as_const(jobs)) {
-                QSqlQuery &u = db.prepare(QStringLiteral(
+                SqliteQuery &u = db.prepare(QStringLiteral(
                     "UPDATE jobs SET due_at = ?, attempts = attempts + 1 WHERE id = ?"));
                 u.addBindValue(now + leaseMs);
                 u.addBindValue(j.id);
@@ -572,7 +572,8 @@ void SqliteStore::completeJob(const QString &nsp, qint64 id, Callback<bool> done
 {
     submit<bool>(
         [nsp, id](SqliteDb &db) -> Result<bool> {
-            QSqlQuery &q = db.prepare(QStringLiteral("DELETE FROM jobs WHERE id = ? AND nsp = ?"));
+            SqliteQuery &q =
+                db.prepare(QStringLiteral("DELETE FROM jobs WHERE id = ? AND nsp = ?"));
             q.addBindValue(id);
             q.addBindValue(nsp);
             if (auto e = db.exec(q))
@@ -588,7 +589,7 @@ void SqliteStore::renewJobs(const QList<Job> &jobs, qint64 leaseMs, Callback<Don
         [jobs, leaseMs](SqliteDb &db) -> Result<Done> {
             const qint64 until = QDateTime::currentMSecsSinceEpoch() + leaseMs;
             for (const Job &j : jobs) {
-                QSqlQuery &u = db.prepare(
+                SqliteQuery &u = db.prepare(
                     QStringLiteral("UPDATE jobs SET due_at = ? WHERE id = ? AND nsp = ?"));
                 u.addBindValue(until);
                 u.addBindValue(j.id);
