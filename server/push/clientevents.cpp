@@ -153,7 +153,7 @@ void ClientEvents::onJoinRoom(sio::Socket *socket, sio::Payload &payload, sio::A
     const Expected<QStringList> rooms = joinList(*cc, payload.args.at(0));
     if (!rooms)
         return ack({clientReply(rooms.error())});
-    const QStringList list = rooms.value();
+    const QStringList &list = rooms.value();
     // Rooms per client: the stored memberships, plus the new ones, plus those
     // of this client's joinRoom events still in flight.
     QPointer<sio::Socket> guard(socket);
