@@ -95,18 +95,15 @@ inline std::optional<ClientIdParts> parts(const QString &clientId)
 
 inline Result<qint64> nextSequence(SqliteDb &db, const QString &name)
 {
-    SqliteQuery &u =
-        db.prepare(QStringLiteral("UPDATE sequences SET value = value + 1 WHERE name = ?"));
+    SqliteQuery &u = db.prepare(
+        QStringLiteral("UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value"));
     u.addBindValue(name);
     if (auto e = db.exec(u))
         return *e;
-    SqliteQuery &q = db.prepare(QStringLiteral("SELECT value FROM sequences WHERE name = ?"));
-    q.addBindValue(name);
-    if (auto e = db.exec(q))
-        return *e;
-    if (!q.next())
+    if (!u.next())
         return Error{ErrorCode::Corrupt, QStringLiteral("sequence %1 is missing").arg(name)};
-    const qint64 v = q.value(0).toLongLong();
+    const qint64 v = u.value(0).toLongLong();
+    u.finish();
     if (v <= 0 || v > kMaxMessageId)
         return Error{ErrorCode::Corrupt,
                      QStringLiteral("sequence %1 is out of range: %2").arg(name).arg(v)};
@@ -202,18 +199,6 @@ inline std::optional<Error> addOffline(SqliteDb &db, const QString &nsp, qint64 
             return e;
     }
     return std::nullopt;
-}
-
-inline std::optional<Error> upsertStat(SqliteDb &db, const QString &nsp, const QString &bucket,
-                                       qint64 expireAt)
-{
-    SqliteQuery &q =
-        db.prepare(QStringLiteral("INSERT INTO stats(nsp, bucket, count, expire_at) VALUES(?,?,1,?)"
-                                  " ON CONFLICT(nsp, bucket) DO UPDATE SET count = count + 1"));
-    q.addBindValue(nsp);
-    q.addBindValue(bucket);
-    q.addBindValue(expireAt);
-    return db.exec(q);
 }
 
 inline Result<QStringList> stringColumn(SqliteDb &db, SqliteQuery &q)

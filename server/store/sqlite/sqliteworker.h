@@ -1,8 +1,9 @@
 #pragma once
 // The thread that owns the SQLite connection. Requests are queued to it from
-// the store's thread; every drain of the queue runs as ONE transaction (each
-// request inside its own SAVEPOINT, so one failing request does not undo the
-// others): concurrent pushes share a commit and its fsync (group commit).
+// the store's thread; every drain of the queue runs as ONE transaction:
+// concurrent pushes share a commit and its fsync (group commit). When a
+// request fails, the batch runs again with each request inside its own
+// SAVEPOINT, so that the failing one does not undo the others.
 // Results are posted back to the store's thread.
 
 #include "../result.h"

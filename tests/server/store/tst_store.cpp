@@ -116,6 +116,7 @@ private Q_SLOTS:
     void rooms();
     void transferAndRoomEdits();
     void pushAndReport();
+    void failedRequestUndoneAlone();
     void reportPagingAndNamespaces();
     void acks();
     void batchAcks();
@@ -501,6 +502,47 @@ void TstStore::transferAndRoomEdits()
     QCOMPARE(infos->at(1).noSendApns, (QStringList{QStringLiteral("x"), QStringLiteral("b")}));
     QCOMPARE(infos->at(2).noSendApns, QStringList{QStringLiteral("b")});
     QVERIFY(infos->at(0).noSendApns.isEmpty());
+}
+
+// Requests issued together share one transaction (SQLite: one drain of the
+// worker's queue). One of them failing is undone alone: the others keep their
+// results and their writes, and their ids and counters stay consecutive.
+void TstStore::failedRequestUndoneAlone()
+{
+    auto s = openStore();
+    QVERIFY(s);
+    const QString nsp = nextNsp();
+    QList<std::optional<Result<PushSaved>>> saved(4);
+    std::optional<Result<QList<AckOutcome>>> ack;
+    s->savePush(makePush(nsp, QStringLiteral("r")), [&](Result<PushSaved> r) { saved[0] = r; });
+    s->recordAcks(nsp, kMaxMessageId,
+                  {makeClientId(nsp, QStringLiteral("u"), Platform::Web, QStringLiteral("w"))},
+                  [&](Result<QList<AckOutcome>> r) { ack = r; }); // no such push
+    s->savePush(makePush(nsp, QString()), [&](Result<PushSaved> r) { saved[1] = r; }); // no room
+    s->savePush(makePush(nsp, QStringLiteral("r")), [&](Result<PushSaved> r) { saved[2] = r; });
+    s->savePush(makePush(nsp, QStringLiteral("r")), [&](Result<PushSaved> r) { saved[3] = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(saved[0] && saved[1] && saved[2] && saved[3] && ack, 10000);
+    QVERIFY(!*ack);
+    QCOMPARE(ack->error().code, ErrorCode::NotFound);
+    QVERIFY(!*saved[1]);
+    QCOMPARE(saved[1]->error().code, ErrorCode::Invalid);
+    for (int i : {0, 2, 3})
+        QVERIFY2(*saved[i], qPrintable(QString::number(i)));
+    QCOMPARE(saved[0]->value().serverNum, 0);
+    QCOMPARE(saved[2]->value().serverNum, 1);
+    QCOMPARE(saved[3]->value().serverNum, 2);
+    QVERIFY(saved[0]->value().id < saved[2]->value().id);
+    QVERIFY(saved[2]->value().id < saved[3]->value().id);
+    for (int i : {0, 2, 3}) {
+        auto r = CALL(PushReport, s->getReport(nsp, saved[i]->value().id, false, cb));
+        STORE_OK(r);
+        QCOMPARE(r->message.serverNum, saved[i]->value().serverNum);
+    }
+    auto sync =
+        CALL(SyncResult, s->roomSync(nsp, QStringLiteral("r"), 0, true, 100, kAllBytes, cb));
+    STORE_OK(sync);
+    QCOMPARE(sync->serverNum, 3);
+    QCOMPARE(sync->messages.size(), 3);
 }
 
 void TstStore::pushAndReport()
