@@ -12,9 +12,10 @@ namespace {
 
 push::Callback<store::NamespaceRecord> answerNamespace(const Domain &d, Reply reply)
 {
-    return answer<store::NamespaceRecord>(std::move(reply), [certs = d.certs](const auto &ns) {
-        return push::namespaceToJson(ns, *certs);
-    });
+    return answer<store::NamespaceRecord>(
+        std::move(reply), [certs = d.certs, clock = d.settings->clock](const auto &ns) {
+            return push::namespaceToJson(ns, *certs, clock->nowMs());
+        });
 }
 
 void login(const Domain &, Call call)
@@ -24,7 +25,7 @@ void login(const Domain &, Call call)
 
 void get(const Domain &d, Call call)
 {
-    call.reply.json(push::namespaceToJson(*call.ns, *d.certs));
+    call.reply.json(push::namespaceToJson(*call.ns, *d.certs, d.settings->clock->nowMs()));
 }
 
 void saveOwn(const Domain &d, Call call)
@@ -49,8 +50,9 @@ void list(const Domain &d, Call call)
         return call.reply.error(request.error());
     const push::NamespacePage page = d.services->namespaces.list(*request);
     QJsonArray items;
+    const qint64 now = d.settings->clock->nowMs();
     for (const store::NamespaceRecord &ns : page.items)
-        items.append(push::namespaceToJson(ns, *d.certs));
+        items.append(push::namespaceToJson(ns, *d.certs, now));
     const double total = double(page.total);
     if (!queryFlag(ctx, "online") || items.isEmpty())
         return call.reply.json(

@@ -209,14 +209,30 @@ Application::Application(Config config, QString adminPassword, Collaborators col
         m_store = std::make_unique<store::SqliteStore>(sqlite);
     }
     m_webhooks = std::make_unique<callbacks::Webhooks>(m_config.callback_timeout);
-    m_registry = std::make_unique<push::NamespaceRegistry>(m_store.get());
+    m_registry = std::make_unique<push::NamespaceRegistry>(m_store.get(), m_settings->clock);
     m_registry->setApnsListMaxEntries(m_config.apns_list_max_entries);
-    // The domain, bottom up: the live directory, then the pipeline that
-    // delivers through it, then the client side that uses both.
+    // The domain, bottom up: the live directory, the presence that reads it,
+    // then the pipeline that delivers through both, then the client side.
     m_live = std::make_unique<push::LiveClients>(m_io.get(), m_settings.get());
+    push::Presence *presence = nullptr;
+    if (m_config.usesRedisStore()) {
+        // Who is online on which node, shared (expectAckCount, online reports).
+        cluster::RedisPresenceOptions po;
+        po.addresses = m_config.redis_address;
+        po.cluster = m_config.redis_address.size() > 1;
+        po.password = m_config.redis_password;
+        po.db = m_config.redis_db;
+        po.prefix = m_config.redis_prefix;
+        po.nodeTimeoutMs = m_config.node_timeout;
+        m_presence = std::make_unique<cluster::RedisPresence>(po, m_registry.get(), m_live.get());
+        presence = m_presence.get();
+    } else {
+        m_localPresence = std::make_unique<push::LocalPresence>(m_live.get());
+        presence = m_localPresence.get();
+    }
     m_activity = std::make_unique<push::ActivityBroadcaster>(m_settings.get());
     m_pipeline = std::make_unique<push::PushPipeline>(m_store.get(), m_registry.get(), m_live.get(),
-                                                      m_settings.get());
+                                                      presence, m_settings.get());
     m_gateway = std::make_unique<push::ClientGateway>(
         m_io.get(), m_registry.get(), m_store.get(), m_webhooks.get(), m_settings.get(),
         m_live.get(), m_activity.get(), m_pipeline.get());
@@ -237,16 +253,6 @@ Application::Application(Config config, QString adminPassword, Collaborators col
         bo.deliver = m_config.hasRole(Role::Socket);
         m_bus = std::make_unique<cluster::ClusterBus>(
             bo, m_store.get(), m_registry.get(), m_pipeline.get(), m_live.get(), m_activity.get());
-        // Who is online on which node, shared (expectAckCount, online reports).
-        cluster::RedisPresenceOptions po;
-        po.addresses = bo.addresses;
-        po.cluster = bo.cluster;
-        po.password = bo.password;
-        po.db = m_config.redis_db;
-        po.prefix = m_config.redis_prefix;
-        po.nodeTimeoutMs = m_config.node_timeout;
-        m_presence = std::make_unique<cluster::RedisPresence>(po, m_registry.get(), m_live.get());
-        m_live->setPresence(m_presence.get());
     }
 
     registerCollectors();
@@ -272,7 +278,7 @@ Application::Application(Config config, QString adminPassword, Collaborators col
         reply.text(200, "text/plain; version=0.0.4; charset=utf-8", metricsText());
     });
     m_services = std::make_unique<push::Services>(m_store.get(), m_registry.get(), m_live.get(),
-                                                  m_settings.get());
+                                                  presence, m_settings.get());
     m_restApi = std::make_unique<api::RestApi>(m_router.get(), m_registry.get(), m_pipeline.get(),
                                                m_services.get(), m_settings.get(),
                                                m_config.admin_name, m_adminPassword);

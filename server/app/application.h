@@ -40,6 +40,7 @@ struct Settings;
 class NamespaceRegistry;
 class ClientGateway;
 class LiveClients;
+class LocalPresence;
 class ActivityBroadcaster;
 class PushPipeline;
 struct Services;
@@ -116,6 +117,9 @@ private:
     std::unique_ptr<callbacks::Webhooks> m_webhooks;
     std::unique_ptr<push::NamespaceRegistry> m_registry;
     std::unique_ptr<push::LiveClients> m_live;
+    // Who is online: this node's sockets, or (Redis store) every node's.
+    std::unique_ptr<push::LocalPresence> m_localPresence;
+    std::unique_ptr<cluster::RedisPresence> m_presence;
     std::unique_ptr<push::ActivityBroadcaster> m_activity;
     std::unique_ptr<push::PushPipeline> m_pipeline;
     std::unique_ptr<push::ClientGateway> m_gateway;
@@ -126,8 +130,7 @@ private:
     std::unique_ptr<push::OfflineWorker> m_worker;
     std::unique_ptr<api::Router> m_router;
     std::unique_ptr<api::RestApi> m_restApi;
-    std::unique_ptr<cluster::ClusterBus> m_bus;         // Redis store only: several nodes
-    std::unique_ptr<cluster::RedisPresence> m_presence; // Redis store only: online state
+    std::unique_ptr<cluster::ClusterBus> m_bus; // Redis store only: several nodes
     bool m_shuttingDown = false;
     bool m_listening = false;      // start() succeeded (store open, namespaces loaded)
     bool m_storeAvailable = false; // opened, and no availabilityChanged(false) since

@@ -228,6 +228,12 @@ RedisPresence::RedisPresence(RedisPresenceOptions options, push::NamespaceRegist
             beat();
     });
 
+    if (live) {
+        connect(live, &push::LiveClients::clientOnline, this, &RedisPresence::clientOnline);
+        connect(live, &push::LiveClients::clientOffline, this, &RedisPresence::clientOffline);
+        connect(live, &push::LiveClients::roomChanged, this, &RedisPresence::roomChanged);
+    }
+
     m_heartbeat.setInterval(std::max(100, m_options.nodeTimeoutMs / 3));
     connect(&m_heartbeat, &QTimer::timeout, this, [this] {
         beat();

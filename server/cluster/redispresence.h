@@ -76,9 +76,11 @@ public:
     qint64 reapedNodes() const { return m_reaped; }
     qint64 resyncs() const { return m_resyncs; }
 
-    void clientOnline(const push::OnlineClient &client) override;
-    void clientOffline(const push::OnlineClient &client) override;
-    void roomChanged(const push::OnlineClient &client, const QString &room, bool joined) override;
+    // This node's changes, in the order they happen: connected to the
+    // signals of `live` (tests call them directly).
+    void clientOnline(const push::OnlineClient &client);
+    void clientOffline(const push::OnlineClient &client);
+    void roomChanged(const push::OnlineClient &client, const QString &room, bool joined);
 
     void clearNamespace(const QString &nsp) override;
 

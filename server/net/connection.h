@@ -179,12 +179,22 @@ private:
 class Responder
 {
 public:
+    // Where a detached responder hands its one reply.
+    using Sink = std::function<void(int status, const http::Headers &headers, QByteArrayView body)>;
+
     Responder() = default;
     Responder(Connection *connection, quint64 serial) : m_connection(connection), m_serial(serial)
     {
     }
+    // A responder with no connection: the reply goes to `sink`. The seam
+    // through which in-process tests drive a request handler (api::Router)
+    // with requests built in memory, and read the status, headers and body.
+    explicit Responder(Sink sink) : m_serial(1), m_sink(std::move(sink)) {}
 
-    bool isValid() const { return m_connection && m_connection->isOpen() && m_serial != 0; }
+    bool isValid() const
+    {
+        return m_serial != 0 && (m_sink || (m_connection && m_connection->isOpen()));
+    }
     Connection *connection() const { return m_connection.data(); }
     // `observer` gets the status and body size when respond() sends (once):
     // the REST port's access log.
@@ -199,6 +209,8 @@ public:
             std::exchange(m_onRespond, nullptr)(status, body.size());
         if (m_connection)
             m_connection->respond(m_serial, status, headers, body, forceClose);
+        else if (m_sink && m_serial != 0)
+            m_sink(status, headers, body);
         m_serial = 0;
     }
     bool upgradeToWebSocket(const http::Request &request, WebSocketHandler *handler)
@@ -211,6 +223,7 @@ private:
     QPointer<Connection> m_connection;
     quint64 m_serial = 0;
     std::function<void(int, qsizetype)> m_onRespond;
+    Sink m_sink;
 };
 
 } // namespace qpush::net

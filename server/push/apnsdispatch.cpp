@@ -8,6 +8,7 @@
 
 #include <QDateTime>
 #include <QJsonDocument>
+#include <QTimeZone>
 #include <QUuid>
 
 namespace qpush::push {
@@ -38,7 +39,8 @@ void ApnsDispatch::namespaceChanged(const QString &key)
 {
     QHash<QString, QByteArray> keep;
     if (const store::NamespaceRecord *ns = m_registry->find(key)) {
-        const QDateTime now = QDateTime::currentDateTimeUtc();
+        const QDateTime now =
+            QDateTime::fromMSecsSinceEpoch(m_settings->clock->nowMs(), QTimeZone::utc());
         for (const store::ApnsEntry &e : ns->apnsList) {
             QString error;
             if (const auto c = apns::Configuration::fromEntry(toEntry(e), now, &error))
@@ -72,8 +74,9 @@ void ApnsDispatch::send(const ApnsDelivery &delivery,
         return done(ApnsSummary{QString(), why});
     }
     QString error;
-    const auto configuration =
-        apns::Configuration::fromEntry(toEntry(*entry), QDateTime::currentDateTimeUtc(), &error);
+    const qint64 nowMs = m_settings->clock->nowMs();
+    const auto configuration = apns::Configuration::fromEntry(
+        toEntry(*entry), QDateTime::fromMSecsSinceEpoch(nowMs, QTimeZone::utc()), &error);
     if (!configuration) {
         qCWarning(lcPush).noquote()
             << "APNs for push" << delivery.id << "in" << delivery.nsp << "not sent:" << error;
@@ -83,10 +86,9 @@ void ApnsDispatch::send(const ApnsDelivery &delivery,
 
     const QByteArray payload =
         apnsPayload(QJsonDocument::fromJson(delivery.pushData).object(), m_settings->apnsAlert);
-    const qint64 expiration =
-        configuration->expirationSeconds > 0
-            ? QDateTime::currentSecsSinceEpoch() + configuration->expirationSeconds
-            : delivery.expireAt / 1000;
+    const qint64 expiration = configuration->expirationSeconds > 0
+                                  ? nowMs / 1000 + configuration->expirationSeconds
+                                  : delivery.expireAt / 1000;
     const QByteArray collapseId = "qpush-" + QByteArray::number(delivery.id);
     const ApnsSummary summary{configuration->environmentName(), QString()};
     if (delivery.recipients.isEmpty())

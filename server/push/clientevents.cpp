@@ -4,6 +4,7 @@
 #include "json.h"
 #include "liveclients.h"
 #include "rooms.h"
+#include "sequence.h"
 #include "storeerror.h"
 
 #include <QPointer>
@@ -116,36 +117,43 @@ bool ClientEvents::admitEvent(sio::Socket *socket, ConnectedClient &cc, bool isA
 
 // ---- client events -----------------------------------------------------------------
 
-void ClientEvents::onJoinRoom(sio::Socket *socket, sio::Payload &payload, sio::Ack ack)
+Expected<QStringList> ClientEvents::joinList(const ConnectedClient &cc, const QJsonValue &arg)
 {
-    ConnectedClient *cc = clientOf(socket);
     bool tooLong = false;
     const int maxPerMessage = m_settings->maxRoomsPerMessage;
-    const std::optional<QStringList> rooms = roomList(payload.args.at(0), maxPerMessage, &tooLong);
+    const std::optional<QStringList> rooms = roomList(arg, maxPerMessage, &tooLong);
     if (tooLong) {
         m_limits->tripped("max_rooms_per_message",
-                          QStringLiteral("joinRoom of %1").arg(cc->clientId));
-        return ack(
-            {clientReply(DomainError::TooLarge,
-                         QStringLiteral("at most %1 rooms per joinRoom").arg(maxPerMessage))});
+                          QStringLiteral("joinRoom of %1").arg(cc.clientId));
+        return DomainError{DomainError::TooLarge,
+                           QStringLiteral("at most %1 rooms per joinRoom").arg(maxPerMessage)};
     }
     if (!rooms || rooms->isEmpty())
-        return ack({clientReply(DomainError::Invalid,
-                                QStringLiteral("room must be a string or an array of strings"))});
-    const QString ownRoom = userRoom(cc->userid);
+        return DomainError::invalid(QStringLiteral("room must be a string or an array of strings"));
+    const QString ownRoom = userRoom(cc.userid);
     QStringList list;
     QSet<QString> seen;
     for (const QString &room : *rooms) {
         if (auto err = m_settings->names.check(NameRules::Kind::Room, room))
-            return ack({clientReply(DomainError::Invalid, *err)});
+            return DomainError::invalid(*err);
         if (isUserRoom(room) && room != ownRoom)
-            return ack({clientReply(DomainError::Forbidden,
-                                    QStringLiteral("cannot join another user's room: ") + room)});
+            return DomainError{DomainError::Forbidden,
+                               QStringLiteral("cannot join another user's room: ") + room};
         if (!seen.contains(room)) {
             seen.insert(room);
             list.append(room);
         }
     }
+    return list;
+}
+
+void ClientEvents::onJoinRoom(sio::Socket *socket, sio::Payload &payload, sio::Ack ack)
+{
+    ConnectedClient *cc = clientOf(socket);
+    const Expected<QStringList> rooms = joinList(*cc, payload.args.at(0));
+    if (!rooms)
+        return ack({clientReply(rooms.error())});
+    const QStringList &list = rooms.value();
     // Rooms per client: the stored memberships, plus the new ones, plus those
     // of this client's joinRoom events still in flight.
     QPointer<sio::Socket> guard(socket);
@@ -157,45 +165,66 @@ void ClientEvents::onJoinRoom(sio::Socket *socket, sio::Payload &payload, sio::A
             if (ConnectedClient *c = clientOf(guard))
                 c->pendingJoinRooms -= count;
     };
-    m_store->clientRooms(clientId, [this, guard, clientId, list, release,
-                                    ack](store::Result<QStringList> current) mutable {
-        if (!current) {
-            release();
-            return ack({clientReply(fromStoreError(current.error()))});
+    // No context object: once started, the store write completes and is
+    // answered even when the socket closes meanwhile.
+    using Next = Sequence::Next;
+    Sequence(nullptr)
+        .then([this, guard, clientId, list, release, ack](const Next &proceed) {
+            m_store->clientRooms(clientId, [this, guard, clientId, list, release, proceed,
+                                            ack](store::Result<QStringList> current) mutable {
+                const ConnectedClient *now = guard ? clientOf(guard) : nullptr;
+                const qsizetype inFlight = now ? now->pendingJoinRooms - list.size() : 0;
+                const std::optional<DomainError> refused =
+                    current ? roomLimit(clientId, current.value(), list, inFlight)
+                            : fromStoreError(current.error());
+                if (!refused)
+                    return proceed();
+                release();
+                ack({clientReply(*refused)});
+            });
+        })
+        .then([this, guard, clientId, list, release, ack](const Next &) {
+            m_store->joinRooms(
+                clientId, list,
+                [this, guard, list, release, ack](store::Result<store::Done> r) mutable {
+                    release();
+                    if (!r)
+                        return ack({clientReply(fromStoreError(r.error()))});
+                    if (guard)
+                        joinLive(guard, list);
+                    ack({okReply()});
+                });
+        })
+        .run();
+}
+
+std::optional<DomainError> ClientEvents::roomLimit(const QString &clientId,
+                                                   const QStringList &current,
+                                                   const QStringList &joining,
+                                                   qsizetype inFlight) const
+{
+    const QSet<QString> have(current.cbegin(), current.cend());
+    qsizetype added = 0;
+    for (const QString &room : joining)
+        if (!have.contains(room))
+            ++added;
+    const int maxRooms = m_settings->maxRoomsPerClient;
+    if (added == 0 || have.size() + added + inFlight <= maxRooms)
+        return std::nullopt;
+    m_limits->tripped("max_rooms_per_client", QStringLiteral("client %1").arg(clientId));
+    return DomainError{DomainError::TooLarge,
+                       QStringLiteral("a client may be in at most %1 rooms").arg(maxRooms)};
+}
+
+void ClientEvents::joinLive(sio::Socket *socket, const QStringList &rooms)
+{
+    QStringList joined;
+    for (const QString &room : rooms)
+        if (!socket->rooms().contains(room)) {
+            socket->join(room);
+            joined.append(room);
         }
-        const QSet<QString> have(current.value().cbegin(), current.value().cend());
-        qsizetype added = 0;
-        for (const QString &room : list)
-            if (!have.contains(room))
-                ++added;
-        const ConnectedClient *now = guard ? clientOf(guard) : nullptr;
-        const qsizetype inFlight = now ? now->pendingJoinRooms - list.size() : 0;
-        const int maxRooms = m_settings->maxRoomsPerClient;
-        if (added > 0 && have.size() + added + inFlight > maxRooms) {
-            release();
-            m_limits->tripped("max_rooms_per_client", QStringLiteral("client %1").arg(clientId));
-            return ack(
-                {clientReply(DomainError::TooLarge,
-                             QStringLiteral("a client may be in at most %1 rooms").arg(maxRooms))});
-        }
-        m_store->joinRooms(clientId, list,
-                           [this, guard, list, release, ack](store::Result<store::Done> r) mutable {
-                               release();
-                               if (!r)
-                                   return ack({clientReply(fromStoreError(r.error()))});
-                               if (guard) {
-                                   QStringList joined;
-                                   for (const QString &room : list)
-                                       if (!guard->rooms().contains(room)) {
-                                           guard->join(room);
-                                           joined.append(room);
-                                       }
-                                   m_activity->broadcast(guard, QStringLiteral("peopleJoin"),
-                                                         joined, false);
-                               }
-                               ack({okReply()});
-                           });
-    });
+    m_activity->broadcast(socket, QStringLiteral("peopleJoin"), joined, false);
 }
 
 void ClientEvents::onLeaveRoom(sio::Socket *socket, sio::Payload &payload, sio::Ack ack)
@@ -316,33 +345,48 @@ void ClientEvents::onApns(sio::Socket *socket, sio::Payload &payload, sio::Ack a
         });
         return;
     }
-    auto edit = [this, clientId = cc.clientId, add, remove, ack]() mutable {
-        m_store->editClientApns(clientId, add, remove, [ack](store::Result<QStringList> r) mutable {
-            ack({r ? okReply() : clientReply(fromStoreError(r.error()))});
-        });
-    };
-    if (add.isEmpty())
-        return edit();
-    // The do-not-disturb list is stored per client: capped like its rooms.
-    m_store->getClient(cc.clientId, [this, clientId = cc.clientId, add, remove, ack,
-                                     edit](store::Result<store::ClientInfo> r) mutable {
-        if (!r)
-            return ack({clientReply(fromStoreError(r.error()))});
-        QSet<QString> result(r.value().noSendApns.cbegin(), r.value().noSendApns.cend());
-        for (const QString &room : std::as_const(add))
-            result.insert(room);
-        for (const QString &room : std::as_const(remove))
-            result.remove(room);
-        const int maxRooms = m_settings->maxRoomsPerClient;
-        if (result.size() > maxRooms && result.size() > r.value().noSendApns.size()) {
-            m_limits->tripped("max_rooms_per_client",
-                              QStringLiteral("apns list of %1").arg(clientId));
-            return ack({clientReply(
-                DomainError::TooLarge,
-                QStringLiteral("the apns list may hold at most %1 rooms").arg(maxRooms))});
-        }
-        edit();
-    });
+    // The do-not-disturb list is stored per client: an edit that adds rooms
+    // is capped like its rooms, which needs the stored list first.
+    using Next = Sequence::Next;
+    Sequence(nullptr)
+        .then([this, clientId = cc.clientId, add, remove, ack](const Next &proceed) {
+            if (add.isEmpty())
+                return proceed();
+            m_store->getClient(clientId, [this, clientId, add, remove, proceed,
+                                          ack](store::Result<store::ClientInfo> r) mutable {
+                const std::optional<DomainError> refused =
+                    r ? apnsLimit(clientId, r.value().noSendApns, add, remove)
+                      : fromStoreError(r.error());
+                if (!refused)
+                    return proceed();
+                ack({clientReply(*refused)});
+            });
+        })
+        .then([this, clientId = cc.clientId, add, remove, ack](const Next &) {
+            m_store->editClientApns(
+                clientId, add, remove, [ack](store::Result<QStringList> r) mutable {
+                    ack({r ? okReply() : clientReply(fromStoreError(r.error()))});
+                });
+        })
+        .run();
+}
+
+std::optional<DomainError> ClientEvents::apnsLimit(const QString &clientId,
+                                                   const QStringList &current,
+                                                   const QStringList &add,
+                                                   const QStringList &remove) const
+{
+    QSet<QString> result(current.cbegin(), current.cend());
+    for (const QString &room : add)
+        result.insert(room);
+    for (const QString &room : remove)
+        result.remove(room);
+    const int maxRooms = m_settings->maxRoomsPerClient;
+    if (result.size() <= maxRooms || result.size() <= current.size())
+        return std::nullopt;
+    m_limits->tripped("max_rooms_per_client", QStringLiteral("apns list of %1").arg(clientId));
+    return DomainError{DomainError::TooLarge,
+                       QStringLiteral("the apns list may hold at most %1 rooms").arg(maxRooms)};
 }
 
 void ClientEvents::onAckPush(sio::Socket *socket, sio::Payload &payload, sio::Ack ack)
@@ -420,10 +464,8 @@ void ClientEvents::onSync(sio::Socket *socket, sio::Payload &payload, sio::Ack a
             {clientReply(DomainError::Invalid, QStringLiteral("clientNum must be a number"))});
     const bool fetch = o.value(QStringLiteral("fetch")).toBool();
     m_pipeline->sync(cc.nsp, room.toString(), qint64(clientNum.toDouble()), fetch,
-                     [ack](std::variant<QJsonObject, DomainError> r) mutable {
-                         if (auto *err = std::get_if<DomainError>(&r))
-                             return ack({clientReply(*err)});
-                         ack({std::get<QJsonObject>(r)});
+                     [ack](Expected<store::SyncResult> r) mutable {
+                         ack({r ? syncReply(r.value()) : clientReply(r.error())});
                      });
 }
 

@@ -40,6 +40,20 @@ private:
     void onPush(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
     void onSync(sio::Socket *socket, sio::Payload &payload, sio::Ack ack);
 
+    // The rooms a joinRoom asks for, checked (names, other users' rooms, the
+    // max_rooms_per_message cap) and without repeats.
+    Expected<QStringList> joinList(const ConnectedClient &cc, const QJsonValue &arg);
+    // max_rooms_per_client for a joinRoom of `joining` by a client in the
+    // `current` rooms with `inFlight` rooms of other joins still pending.
+    std::optional<DomainError> roomLimit(const QString &clientId, const QStringList &current,
+                                         const QStringList &joining, qsizetype inFlight) const;
+    // max_rooms_per_client for the apns list: an edit may not grow the
+    // `current` list past the cap (one already over it may still shrink).
+    std::optional<DomainError> apnsLimit(const QString &clientId, const QStringList &current,
+                                         const QStringList &add, const QStringList &remove) const;
+    // Joins the socket to the rooms it is not in yet and announces them.
+    void joinLive(sio::Socket *socket, const QStringList &rooms);
+
     PushPipeline *m_pipeline;
     ActivityBroadcaster *m_activity;
     store::Store *m_store;

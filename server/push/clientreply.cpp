@@ -1,5 +1,9 @@
 #include "clientreply.h"
 
+#include "json.h"
+
+#include <QJsonArray>
+
 namespace qpush::push {
 
 namespace {
@@ -44,6 +48,17 @@ QJsonObject okReply()
 QJsonObject clientReply(const DomainError &error)
 {
     return statusReply(clientStatus(error.kind), error.message);
+}
+
+QJsonObject syncReply(const store::SyncResult &result)
+{
+    QJsonArray list;
+    for (const store::PushMessage &m : result.messages)
+        list.append(messageToJson(m));
+    QJsonObject reply = okReply();
+    reply.insert(QStringLiteral("serverNum"), double(result.serverNum));
+    reply.insert(QStringLiteral("msgList"), list);
+    return reply;
 }
 
 } // namespace qpush::push

@@ -6,6 +6,8 @@
 
 #include "settings.h"
 
+#include "store/types.h"
+
 #include <QJsonObject>
 
 namespace qpush::push {
@@ -14,6 +16,8 @@ namespace qpush::push {
 QJsonObject okReply();
 // {status: <kind's status>, msg: error.message}
 QJsonObject clientReply(const DomainError &error);
+// The `sync` reply: ok, the room's serverNum and msgList (the pushes, if any).
+QJsonObject syncReply(const store::SyncResult &result);
 inline QJsonObject clientReply(DomainError::Kind kind, const QString &message)
 {
     return clientReply(DomainError{kind, message});

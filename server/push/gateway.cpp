@@ -6,11 +6,11 @@ ClientGateway::ClientGateway(sio::Server *io, NamespaceRegistry *registry, store
                              callbacks::Webhooks *webhooks, const Settings *settings,
                              LiveClients *live, ActivityBroadcaster *activity,
                              PushPipeline *pipeline, QObject *parent)
-    : QObject(parent), m_admission(io, registry, store, webhooks, settings, &m_limits),
+    : QObject(parent), m_limits(settings->clock, settings->metrics),
+      m_admission(io, registry, store, webhooks, settings, &m_limits),
       m_sessions(live, activity, registry, store, webhooks, settings),
       m_events(pipeline, activity, store, settings, &m_limits)
 {
-    m_limits.metrics = settings->metrics;
     io->setNamespaceCreatedHook([this, live](sio::Namespace *nsp) {
         setupNamespace(nsp);
         live->watch(nsp); // room joins and leaves reach the presence

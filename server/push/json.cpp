@@ -1,6 +1,5 @@
 #include "json.h"
 
-#include <QDateTime>
 #include <QJsonDocument>
 
 namespace qpush::push {
@@ -25,14 +24,13 @@ void addCertSummaries(QJsonObject &o, const store::ApnsEntry &e, CertSummaryCach
 }
 } // namespace
 
-QJsonObject namespaceToJson(const store::NamespaceRecord &ns, CertSummaryCache &certs)
+QJsonObject namespaceToJson(const store::NamespaceRecord &ns, CertSummaryCache &certs, qint64 nowMs)
 {
     QJsonObject o = namespaceRecordToJson(ns, NamespaceView::Public);
     QJsonArray list;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (const store::ApnsEntry &e : ns.apnsList) {
         QJsonObject entry = qpush::apnsEntryToJson(e, NamespaceView::Public);
-        addCertSummaries(entry, e, certs, now);
+        addCertSummaries(entry, e, certs, nowMs);
         list.append(entry);
     }
     o.insert(QStringLiteral("apns_list"), list);

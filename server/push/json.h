@@ -18,8 +18,10 @@ namespace qpush::push {
 // token_keyId, token_teamId and apns_{dev,production}_cert_{subject,topic,
 // expiry,error} from the certificates (certificates themselves are public
 // and still shown). The Public view of the record's one codec
-// (shared/namespacerecord.h) with the certificate summaries added.
-QJsonObject namespaceToJson(const store::NamespaceRecord &ns, CertSummaryCache &certs);
+// (shared/namespacerecord.h) with the certificate summaries added; a
+// certificate's error says "expired" when it is at `nowMs`.
+QJsonObject namespaceToJson(const store::NamespaceRecord &ns, CertSummaryCache &certs,
+                            qint64 nowMs);
 // `info` fields of a client (SPEC §3.2).
 QJsonObject clientInfoToJson(const store::ClientInfo &c);
 // The `push` event / offlineMessage / sync item.

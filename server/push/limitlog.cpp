@@ -2,16 +2,14 @@
 
 #include "logging.h"
 
-#include <QDateTime>
-
 namespace qpush::push {
 
 void LimitLog::tripped(const char *limit, const QString &what)
 {
-    if (metrics)
-        metrics->limitsTripped.inc(QByteArray(limit).replace(" (disconnect)", ""));
+    if (m_metrics)
+        m_metrics->limitsTripped.inc(QByteArray(limit).replace(" (disconnect)", ""));
     qint64 suppressed = 0;
-    if (m_gate.allow(limit, QDateTime::currentMSecsSinceEpoch(), &suppressed))
+    if (m_gate.allow(limit, m_clock->nowMs(), &suppressed))
         qCWarning(lcPush).noquote()
             << "limit" << limit << "tripped:" << what
             << QStringLiteral("(%1 more since the last line)").arg(suppressed);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "metrics/servermetrics.h"
+#include "shared/clock.h"
 #include "shared/limits.h"
 
 #include <QString>
@@ -12,10 +13,18 @@ namespace qpush::push {
 class LimitLog
 {
 public:
+    // `metrics` (qpush_limits_tripped_total) may be null: not counted. The
+    // minute of a line is read from `clock`.
+    LimitLog(const Clock *clock, metrics::ServerMetrics *metrics)
+        : m_clock(clock), m_metrics(metrics)
+    {
+    }
+
     void tripped(const char *limit, const QString &what);
-    metrics::ServerMetrics *metrics = nullptr; // qpush_limits_tripped_total; null: not counted
 
 private:
+    const Clock *m_clock;
+    metrics::ServerMetrics *m_metrics;
     LogGate m_gate;
 };
 

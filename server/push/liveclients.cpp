@@ -30,7 +30,7 @@ sio::Socket *LiveClients::add(sio::Socket *socket, const QString &clientId)
     sio::Socket *previous = m_online.value(clientId);
     m_online.insert(clientId, socket);
     if (const ConnectedClient *cc = clientOf(socket))
-        m_presence->clientOnline(onlineClient(socket, *cc));
+        Q_EMIT clientOnline(onlineClient(socket, *cc));
     return previous != socket ? previous : nullptr;
 }
 
@@ -39,14 +39,14 @@ void LiveClients::remove(sio::Socket *socket, const QString &clientId)
     if (m_online.value(clientId) == socket)
         m_online.remove(clientId);
     if (const ConnectedClient *cc = clientOf(socket))
-        m_presence->clientOffline(onlineClient(socket, *cc));
+        Q_EMIT clientOffline(onlineClient(socket, *cc));
 }
 
 void LiveClients::watch(sio::Namespace *nsp)
 {
     nsp->onMembership([this](sio::Socket *socket, const QString &room, bool joined) {
         if (const ConnectedClient *cc = clientOf(socket))
-            m_presence->roomChanged(onlineClient(socket, *cc), room, joined);
+            Q_EMIT roomChanged(onlineClient(socket, *cc), room, joined);
     });
 }
 

@@ -45,11 +45,7 @@ public:
 
     static ConnectedClient *clientOf(sio::Socket *socket);
 
-    // The deployment's online state (default: this node's, LocalPresence);
-    // the comings and goings of this node's clients are reported to it.
-    void setPresence(Presence *presence) { m_presence = presence ? presence : &m_localPresence; }
-    Presence *presence() const { return m_presence; }
-    // Reports the room joins and leaves of a namespace's sockets.
+    // Reports the room joins and leaves of a namespace's sockets (roomChanged).
     void watch(sio::Namespace *nsp);
     // Every online client of this node with its live rooms (a presence
     // writes them again after Redis lost them).
@@ -80,12 +76,17 @@ public:
     // Disconnects a namespace's clients, a batch per event-loop pass.
     void disconnectNamespace(const QString &nsp);
 
+Q_SIGNALS:
+    // This node's changes, in the order they happen (a shared presence
+    // writes them for the other nodes).
+    void clientOnline(const qpush::push::OnlineClient &client);
+    void clientOffline(const qpush::push::OnlineClient &client);
+    void roomChanged(const qpush::push::OnlineClient &client, const QString &room, bool joined);
+
 private:
     sio::Server *m_io;
     const Settings *m_settings;
     QHash<QString, sio::Socket *> m_online; // client id -> its socket on this node
-    LocalPresence m_localPresence{this};
-    Presence *m_presence = &m_localPresence;
 };
 
 } // namespace qpush::push

@@ -74,7 +74,7 @@ std::optional<DomainError> NamespaceAdmin::clearRealtimeData(const QString &key)
     if (auto err = requireOffline(key))
         return err;
     m_live->disconnectNamespace(key);
-    m_live->presence()->clearNamespace(key); // every node's share
+    m_presence->clearNamespace(key); // every node's share
     return std::nullopt;
 }
 

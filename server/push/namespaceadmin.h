@@ -35,8 +35,9 @@ struct NamespacePage
 class NamespaceAdmin
 {
 public:
-    NamespaceAdmin(NamespaceRegistry *registry, LiveClients *live, ClientRecords *clients)
-        : m_registry(registry), m_live(live), m_clients(clients)
+    NamespaceAdmin(NamespaceRegistry *registry, LiveClients *live, Presence *presence,
+                   ClientRecords *clients)
+        : m_registry(registry), m_live(live), m_presence(presence), m_clients(clients)
     {
     }
 
@@ -58,6 +59,7 @@ private:
 
     NamespaceRegistry *m_registry;
     LiveClients *m_live;
+    Presence *m_presence;
     ClientRecords *m_clients;
 };
 

@@ -4,15 +4,14 @@
 #include "logging.h"
 #include "requests.h"
 
-#include <QDateTime>
 #include <QPointer>
 
 #include <algorithm>
 
 namespace qpush::push {
 
-NamespaceRegistry::NamespaceRegistry(store::Store *store, QObject *parent)
-    : QObject(parent), m_store(store)
+NamespaceRegistry::NamespaceRegistry(store::Store *store, const Clock *clock, QObject *parent)
+    : QObject(parent), m_store(store), m_clock(clock)
 {
 }
 
@@ -60,16 +59,17 @@ void NamespaceRegistry::save(const QString &key, const QJsonObject &fields, cons
         record.key = key;
         record.offline = false; // a new namespace starts "off"
     }
+    const qint64 now = m_clock->nowMs();
     if (auto err = mergeNamespace(record, fields, m_apnsListMaxEntries)) {
         if (err->contains(QLatin1String("apns_list_max_entries")) &&
-            m_limitLog.allow("apns_list_max_entries", QDateTime::currentMSecsSinceEpoch()))
+            m_limitLog.allow("apns_list_max_entries", now))
             qCWarning(lcPush).noquote()
                 << "limit apns_list_max_entries tripped: a save of" << key << "was refused";
         done(store::Error{store::ErrorCode::Invalid, *err});
         return;
     }
     record.key = key;
-    record.updateDate = QDateTime::currentMSecsSinceEpoch();
+    record.updateDate = now;
     record.clientIp = clientIp;
     QPointer<NamespaceRegistry> self(this);
     m_store->saveNamespace(record, [self, record, done](store::Result<store::Done> r) {

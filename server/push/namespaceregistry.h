@@ -4,6 +4,7 @@
 // through the cluster bus (applyRemote).
 #pragma once
 
+#include "shared/clock.h"
 #include "shared/limits.h"
 #include "store/store.h"
 
@@ -17,7 +18,8 @@ class NamespaceRegistry : public QObject
 {
     Q_OBJECT
 public:
-    explicit NamespaceRegistry(store::Store *store, QObject *parent = nullptr);
+    // `clock`: the updateDate of a save (and the minute of a limit's log line).
+    NamespaceRegistry(store::Store *store, const Clock *clock, QObject *parent = nullptr);
 
     // apns_list entries a namespace may have (apns_list_max_entries).
     void setApnsListMaxEntries(int max) { m_apnsListMaxEntries = max; }
@@ -48,6 +50,7 @@ Q_SIGNALS:
 
 private:
     store::Store *m_store;
+    const Clock *m_clock;
     QHash<QString, store::NamespaceRecord> m_namespaces;
     int m_apnsListMaxEntries = 32;
     LogGate m_limitLog;

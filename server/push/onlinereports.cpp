@@ -26,7 +26,7 @@ void OnlineReports::report(const OnlineQuery &query, Callback<QJsonValue> done)
 void OnlineReports::namespaceReport(const QString &nsp, bool detail, Callback<QJsonValue> done)
 {
     // Online on every node (Presence), next to the store's total.
-    m_live->presence()->namespaceOnline(
+    m_presence->namespaceOnline(
         nsp, detail, m_settings->reportOnlineListMaxLimit,
         [this, nsp, done](QJsonObject o) mutable {
             m_store->countClients(nsp, [o, done](store::Result<qint64> r) mutable {
@@ -41,30 +41,29 @@ void OnlineReports::namespaceReport(const QString &nsp, bool detail, Callback<QJ
 void OnlineReports::roomReport(const QString &nsp, const QStringList &rooms,
                                Callback<QJsonValue> done)
 {
-    m_live->presence()->roomOnline(
-        nsp, rooms, [this, nsp, rooms, done](const QList<OnlineCounts> &online) {
-            m_store->roomCounts(
-                nsp, rooms, [rooms, online, done](store::Result<QList<store::RoomCounts>> r) {
-                    if (!r)
-                        return done(fromStoreError(r.error()));
-                    QJsonArray list;
-                    for (qsizetype i = 0; i < rooms.size(); ++i) {
-                        const OnlineCounts live = online.value(i);
-                        const store::RoomCounts total =
-                            i < r.value().size() ? r.value().at(i) : store::RoomCounts{};
-                        list.append(QJsonObject{
-                            {QStringLiteral("name"), rooms.at(i)},
-                            {QStringLiteral("userCount"), double(live.users)},
-                            {QStringLiteral("clientCount"), double(live.clients)},
-                            {QStringLiteral("totalClientCount"), double(total.total)},
-                            {QStringLiteral("iosClientCount"), double(live.ios)},
-                            {QStringLiteral("totalIOSClientCount"), double(total.ios)},
-                            {QStringLiteral("androidClientCount"), double(live.android)},
-                            {QStringLiteral("totalAndroidClientCount"), double(total.android)}});
-                    }
-                    done(QJsonValue(list));
-                });
-        });
+    m_presence->roomOnline(nsp, rooms, [this, nsp, rooms, done](const QList<OnlineCounts> &online) {
+        m_store->roomCounts(
+            nsp, rooms, [rooms, online, done](store::Result<QList<store::RoomCounts>> r) {
+                if (!r)
+                    return done(fromStoreError(r.error()));
+                QJsonArray list;
+                for (qsizetype i = 0; i < rooms.size(); ++i) {
+                    const OnlineCounts live = online.value(i);
+                    const store::RoomCounts total =
+                        i < r.value().size() ? r.value().at(i) : store::RoomCounts{};
+                    list.append(QJsonObject{
+                        {QStringLiteral("name"), rooms.at(i)},
+                        {QStringLiteral("userCount"), double(live.users)},
+                        {QStringLiteral("clientCount"), double(live.clients)},
+                        {QStringLiteral("totalClientCount"), double(total.total)},
+                        {QStringLiteral("iosClientCount"), double(live.ios)},
+                        {QStringLiteral("totalIOSClientCount"), double(total.ios)},
+                        {QStringLiteral("androidClientCount"), double(live.android)},
+                        {QStringLiteral("totalAndroidClientCount"), double(total.android)}});
+                }
+                done(QJsonValue(list));
+            });
+    });
 }
 
 void OnlineReports::summary(Callback<QJsonValue> done)
@@ -124,12 +123,11 @@ void OnlineReports::online(const QStringList &nsps, std::function<void(QList<QJs
     auto gather = std::make_shared<Gather>(
         Gather{QList<QJsonObject>(nsps.size()), nsps.size(), std::move(done)});
     for (qsizetype i = 0; i < nsps.size(); ++i) {
-        m_live->presence()->namespaceOnline(nsps.at(i), false, 0,
-                                            [gather, i](const QJsonObject &live) {
-                                                gather->lives[i] = live;
-                                                if (--gather->remaining == 0)
-                                                    gather->done(gather->lives);
-                                            });
+        m_presence->namespaceOnline(nsps.at(i), false, 0, [gather, i](const QJsonObject &live) {
+            gather->lives[i] = live;
+            if (--gather->remaining == 0)
+                gather->done(gather->lives);
+        });
     }
 }
 

@@ -3,8 +3,8 @@
 // keeps, per namespace, per room, or summed over every namespace.
 #pragma once
 
-#include "liveclients.h"
 #include "namespaceregistry.h"
+#include "presence.h"
 #include "requests.h"
 #include "settings.h"
 
@@ -25,9 +25,9 @@ struct OnlineQuery
 class OnlineReports
 {
 public:
-    OnlineReports(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
+    OnlineReports(store::Store *store, NamespaceRegistry *registry, Presence *presence,
                   const Settings *settings)
-        : m_store(store), m_registry(registry), m_live(live), m_settings(settings)
+        : m_store(store), m_registry(registry), m_presence(presence), m_settings(settings)
     {
     }
 
@@ -50,7 +50,7 @@ private:
 
     store::Store *m_store;
     NamespaceRegistry *m_registry;
-    LiveClients *m_live;
+    Presence *m_presence;
     const Settings *m_settings;
 };
 

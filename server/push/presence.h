@@ -1,9 +1,10 @@
 // Who is online, as the domain asks it: expectAckCount of a push, online
-// reports (SPEC §4 report/online, namespace list `online`). The live client directory tells
-// the presence what happens on this node (a client came online, joined or
-// left a room, went away); queries answer for the whole deployment.
-// LocalPresence answers from this node's sockets (one node, SQLite); the
-// Redis-backed one (server/cluster/redispresence.h) sums every node's share.
+// reports (SPEC §4 report/online, namespace list `online`); queries answer
+// for the whole deployment. LocalPresence answers from this node's sockets
+// (one node, SQLite); the Redis-backed one (server/cluster/redispresence.h)
+// sums every node's share, and follows this node's comings and goings
+// through the signals of the live client directory (LiveClients), which
+// knows no presence: the dependency points one way.
 // Queries are asynchronous; a callback may run before the call returns.
 #pragma once
 
@@ -46,11 +47,6 @@ class Presence
 public:
     virtual ~Presence() = default;
 
-    // This node's changes (reported by LiveClients, in the order they happen).
-    virtual void clientOnline(const OnlineClient &client) = 0;
-    virtual void clientOffline(const OnlineClient &client) = 0;
-    virtual void roomChanged(const OnlineClient &client, const QString &room, bool joined) = 0;
-
     /// Forgets every online client of a namespace, on every node
     /// (clear-realtime-data; the namespace is offline, its clients go).
     virtual void clearNamespace(const QString &nsp) = 0;
@@ -73,9 +69,6 @@ class LocalPresence final : public Presence
 public:
     explicit LocalPresence(const LiveClients *live) : m_live(live) {}
 
-    void clientOnline(const OnlineClient &) override {}
-    void clientOffline(const OnlineClient &) override {}
-    void roomChanged(const OnlineClient &, const QString &, bool) override {}
     void clearNamespace(const QString &) override {} // the sockets are the state
 
     void countRoom(const QString &nsp, const QString &room, const QString &exceptClient,

@@ -57,8 +57,9 @@ std::function<void(const PushOutcome &)> counted(metrics::ServerMetrics *m,
 } // namespace
 
 PushPipeline::PushPipeline(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
-                           const Settings *settings, QObject *parent)
-    : QObject(parent), m_store(store), m_registry(registry), m_live(live), m_settings(settings)
+                           Presence *presence, const Settings *settings, QObject *parent)
+    : QObject(parent), m_store(store), m_registry(registry), m_live(live), m_presence(presence),
+      m_settings(settings)
 {
 }
 
@@ -112,13 +113,13 @@ void PushPipeline::push(const QString &nsp, const PushRequest &request,
         return save(std::move(record), lost, std::move(done));
     // Online on every node at send time (a Redis round trip with several nodes).
     QPointer<PushPipeline> self(this);
-    m_live->presence()->countRoom(nsp, record.room, record.exceptClient,
-                                  [self, record, done](qint64 online) mutable {
-                                      if (!self)
-                                          return;
-                                      record.onlineClientCount = int(online);
-                                      self->save(std::move(record), false, std::move(done));
-                                  });
+    m_presence->countRoom(nsp, record.room, record.exceptClient,
+                          [self, record, done](qint64 online) mutable {
+                              if (!self)
+                                  return;
+                              record.onlineClientCount = int(online);
+                              self->save(std::move(record), false, std::move(done));
+                          });
 }
 
 void PushPipeline::save(store::PushRecord record, bool lost,
@@ -225,26 +226,21 @@ void PushPipeline::sendAcks(const QString &nsp, qint64 id, QList<PendingAck> bat
 }
 
 void PushPipeline::sync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
-                        std::function<void(std::variant<QJsonObject, DomainError>)> done)
+                        Callback<store::SyncResult> done)
 {
     // Bounded replies: at most sync_max_messages pushes and sync_max_bytes of
     // pushData (at least one push); the client syncs again from the last
     // serverNum it got for the rest.
     const int limit = std::min(m_settings->pushMessageListMaxLimit, m_settings->syncMaxMessages);
-    m_store->roomSync(
-        nsp, room, clientNum, fetch, limit, m_settings->syncMaxBytes,
-        [clientNum, fetch, done](store::Result<store::SyncResult> r) {
-            if (!r)
-                return done(fromStoreError(r.error()));
-            QJsonArray list;
-            if (fetch && clientNum < r.value().serverNum)
-                for (const store::PushMessage &m : r.value().messages)
-                    list.append(messageToJson(m));
-            done(QJsonObject{{QStringLiteral("status"), 200},
-                             {QStringLiteral("msg"), QStringLiteral("ok")},
-                             {QStringLiteral("serverNum"), double(r.value().serverNum)},
-                             {QStringLiteral("msgList"), list}});
-        });
+    m_store->roomSync(nsp, room, clientNum, fetch, limit, m_settings->syncMaxBytes,
+                      [clientNum, fetch, done](store::Result<store::SyncResult> r) {
+                          if (!r)
+                              return done(fromStoreError(r.error()));
+                          store::SyncResult result = std::move(r.value());
+                          if (!fetch || clientNum >= result.serverNum)
+                              result.messages.clear();
+                          done(std::move(result));
+                      });
 }
 
 void PushPipeline::transfer(const QString &nsp, const TransferRequest &request,

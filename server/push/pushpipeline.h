@@ -34,7 +34,7 @@ class PushPipeline : public QObject
     Q_OBJECT
 public:
     PushPipeline(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
-                 const Settings *settings, QObject *parent = nullptr);
+                 Presence *presence, const Settings *settings, QObject *parent = nullptr);
 
     // A push from the REST API or a client, already parsed (PushRequest).
     void push(const QString &nsp, const PushRequest &request,
@@ -44,8 +44,11 @@ public:
     void countRefused(const DomainError &error) const;
     void acknowledge(const QString &nsp, qint64 id, const QString &clientId,
                      std::function<void(std::optional<DomainError>)> done);
+    // The room's newest serverNum and, when `fetch` is set and the client
+    // is behind, the pushes after `clientNum` (bounded; the client asks
+    // again for the rest). The client edge builds the reply (syncReply).
     void sync(const QString &nsp, const QString &room, qint64 clientNum, bool fetch,
-              std::function<void(std::variant<QJsonObject, DomainError>)> done);
+              Callback<store::SyncResult> done);
     void transfer(const QString &nsp, const TransferRequest &request,
                   std::function<void(std::optional<DomainError>)> done);
 
@@ -85,6 +88,7 @@ private:
     store::Store *m_store;
     NamespaceRegistry *m_registry;
     LiveClients *m_live;
+    Presence *m_presence; // expectAckCount: the room's online clients on every node
     const Settings *m_settings;
     qint64 m_accepted = 0;
 };

@@ -15,9 +15,10 @@ namespace qpush::push {
 struct Services
 {
     Services(store::Store *store, NamespaceRegistry *registry, LiveClients *live,
-             const Settings *settings)
+             Presence *presence, const Settings *settings)
         : reports(store, settings), clients(store, settings), rooms(store),
-          online(store, registry, live, settings), namespaces(registry, live, &clients)
+          online(store, registry, presence, settings),
+          namespaces(registry, live, presence, &clients)
     {
     }
     Services(const Services &) = delete;

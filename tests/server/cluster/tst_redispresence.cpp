@@ -43,7 +43,7 @@ private:
     std::unique_ptr<RedisCluster> m_cluster;
     QStringList m_addresses;
     bool m_isCluster = false;
-    push::NamespaceRegistry m_registry{nullptr};
+    push::NamespaceRegistry m_registry{nullptr, &systemClock()};
     int m_prefixSeq = 0;
 
     // Each test row gets its own key prefix: no state from earlier rows.

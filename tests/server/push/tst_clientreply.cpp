@@ -2,7 +2,9 @@
 // becomes the {status, msg} reply of a client event, with the statuses the
 // clients of the Node.js original compare.
 #include "push/clientreply.h"
+#include "push/json.h"
 
+#include <QJsonArray>
 #include <QTest>
 
 using namespace qpush::push;
@@ -14,6 +16,7 @@ private Q_SLOTS:
     void ok();
     void kinds_data();
     void kinds();
+    void sync();
 };
 
 void TestClientReply::ok()
@@ -48,6 +51,31 @@ void TestClientReply::kinds()
     QCOMPARE(reply.value(QStringLiteral("status")).toInt(), status);
     QCOMPARE(reply.value(QStringLiteral("msg")).toString(), message);
     QCOMPARE(reply.size(), 2);
+}
+
+void TestClientReply::sync()
+{
+    // The pipeline's data becomes {status, msg, serverNum, msgList}; no
+    // pushes: an empty msgList, never a missing one.
+    qpush::store::SyncResult result;
+    result.serverNum = 7;
+    QJsonObject reply = syncReply(result);
+    QCOMPARE(reply, (QJsonObject{{QStringLiteral("status"), 200},
+                                 {QStringLiteral("msg"), QStringLiteral("ok")},
+                                 {QStringLiteral("serverNum"), 7},
+                                 {QStringLiteral("msgList"), QJsonArray()}}));
+
+    qpush::store::PushMessage m;
+    m.id = 41;
+    m.nsp = QStringLiteral("/demo");
+    m.room = QStringLiteral("r");
+    m.pushData = R"({"a":1})";
+    m.serverNum = 6;
+    result.messages = {m};
+    reply = syncReply(result);
+    QCOMPARE(reply.value(QStringLiteral("serverNum")).toInt(), 7);
+    QCOMPARE(reply.value(QStringLiteral("msgList")).toArray(), QJsonArray{messageToJson(m)});
+    QCOMPARE(reply.size(), 4);
 }
 
 QTEST_GUILESS_MAIN(TestClientReply)
