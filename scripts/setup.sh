@@ -9,7 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git clang-format clang-tidy-14
-  qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite
+  qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libsqlite3-dev
   libhiredis-dev libyaml-cpp-dev libssl-dev
   redis-server redis-tools
   curl

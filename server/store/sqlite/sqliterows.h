@@ -8,7 +8,6 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSqlError>
 #include <QVariant>
 
 #include <algorithm>
@@ -36,7 +35,7 @@ inline Error notFound(const QString &what)
     return Error{ErrorCode::NotFound, what};
 }
 
-inline ClientInfo readClient(const QSqlQuery &q)
+inline ClientInfo readClient(const SqliteQuery &q)
 {
     ClientInfo c;
     c.clientId = q.value(0).toString();
@@ -56,7 +55,7 @@ inline ClientInfo readClient(const QSqlQuery &q)
     return c;
 }
 
-inline PushMessage readMessage(const QSqlQuery &q)
+inline PushMessage readMessage(const SqliteQuery &q)
 {
     PushMessage m;
     m.id = q.value(0).toLongLong();
@@ -73,7 +72,7 @@ inline PushMessage readMessage(const QSqlQuery &q)
     return m;
 }
 
-inline PushReport readReport(const QSqlQuery &q)
+inline PushReport readReport(const SqliteQuery &q)
 {
     PushReport r;
     r.message = readMessage(q);
@@ -96,18 +95,15 @@ inline std::optional<ClientIdParts> parts(const QString &clientId)
 
 inline Result<qint64> nextSequence(SqliteDb &db, const QString &name)
 {
-    QSqlQuery &u =
-        db.prepare(QStringLiteral("UPDATE sequences SET value = value + 1 WHERE name = ?"));
+    SqliteQuery &u = db.prepare(
+        QStringLiteral("UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value"));
     u.addBindValue(name);
     if (auto e = db.exec(u))
         return *e;
-    QSqlQuery &q = db.prepare(QStringLiteral("SELECT value FROM sequences WHERE name = ?"));
-    q.addBindValue(name);
-    if (auto e = db.exec(q))
-        return *e;
-    if (!q.next())
+    if (!u.next())
         return Error{ErrorCode::Corrupt, QStringLiteral("sequence %1 is missing").arg(name)};
-    const qint64 v = q.value(0).toLongLong();
+    const qint64 v = u.value(0).toLongLong();
+    u.finish();
     if (v <= 0 || v > kMaxMessageId)
         return Error{ErrorCode::Corrupt,
                      QStringLiteral("sequence %1 is out of range: %2").arg(name).arg(v)};
@@ -116,7 +112,7 @@ inline Result<qint64> nextSequence(SqliteDb &db, const QString &name)
 
 inline Result<ClientInfo> loadClient(SqliteDb &db, const QString &clientId)
 {
-    QSqlQuery &q = db.prepare(QStringLiteral("SELECT " CLIENT_COLS " FROM clients WHERE id = ?"));
+    SqliteQuery &q = db.prepare(QStringLiteral("SELECT " CLIENT_COLS " FROM clients WHERE id = ?"));
     q.addBindValue(clientId);
     if (auto e = db.exec(q))
         return *e;
@@ -129,7 +125,7 @@ inline std::optional<Error> storeClient(SqliteDb &db, const ClientInfo &c)
 {
     const qint64 seen =
         std::max({c.lastConnectTime, c.lastDisconnectTime, c.updateDate, c.firstConnectTime});
-    QSqlQuery &q = db.prepare(QStringLiteral(
+    SqliteQuery &q = db.prepare(QStringLiteral(
         "INSERT INTO clients(" CLIENT_COLS ", last_seen) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT(id) DO UPDATE SET first_connect=excluded.first_connect,"
         " last_connect=excluded.last_connect, last_disconnect=excluded.last_disconnect,"
@@ -157,7 +153,7 @@ inline std::optional<Error> storeClient(SqliteDb &db, const ClientInfo &c)
 /// The message if it exists in `nsp` and has not expired.
 inline Result<PushMessage> liveMessage(SqliteDb &db, const QString &nsp, qint64 id)
 {
-    QSqlQuery &q = db.prepare(QStringLiteral(
+    SqliteQuery &q = db.prepare(QStringLiteral(
         "SELECT " MESSAGE_COLS " FROM messages WHERE id = ? AND nsp = ? AND expire_at > ?"));
     q.addBindValue(id);
     q.addBindValue(nsp);
@@ -178,7 +174,7 @@ inline std::optional<Error> addOffline(SqliteDb &db, const QString &nsp, qint64 
     // push with 100 offline entries costs two statements, not two hundred.
     const QByteArray ids =
         QJsonDocument(QJsonArray::fromStringList(clientIds)).toJson(QJsonDocument::Compact);
-    QSqlQuery &ins =
+    SqliteQuery &ins =
         db.prepare(QStringLiteral("INSERT OR IGNORE INTO offline(client_id, msg_id, nsp, expire_at)"
                                   " SELECT value, ?, ?, ? FROM json_each(?)"));
     ins.addBindValue(id);
@@ -192,7 +188,7 @@ inline std::optional<Error> addOffline(SqliteDb &db, const QString &nsp, qint64 
     // at most limit+1 primary-key entries (a single set-based DELETE with a
     // per-client cut measured several times slower).
     for (const QString &cid : clientIds) {
-        QSqlQuery &trim =
+        SqliteQuery &trim =
             db.prepare(QStringLiteral("DELETE FROM offline WHERE client_id = ? AND msg_id <="
                                       " (SELECT msg_id FROM offline WHERE client_id = ? ORDER BY "
                                       "msg_id DESC LIMIT 1 OFFSET ?)"));
@@ -205,19 +201,7 @@ inline std::optional<Error> addOffline(SqliteDb &db, const QString &nsp, qint64 
     return std::nullopt;
 }
 
-inline std::optional<Error> upsertStat(SqliteDb &db, const QString &nsp, const QString &bucket,
-                                       qint64 expireAt)
-{
-    QSqlQuery &q =
-        db.prepare(QStringLiteral("INSERT INTO stats(nsp, bucket, count, expire_at) VALUES(?,?,1,?)"
-                                  " ON CONFLICT(nsp, bucket) DO UPDATE SET count = count + 1"));
-    q.addBindValue(nsp);
-    q.addBindValue(bucket);
-    q.addBindValue(expireAt);
-    return db.exec(q);
-}
-
-inline Result<QStringList> stringColumn(SqliteDb &db, QSqlQuery &q)
+inline Result<QStringList> stringColumn(SqliteDb &db, SqliteQuery &q)
 {
     if (auto e = db.exec(q))
         return *e;

@@ -49,7 +49,7 @@ void SqliteStore::saveNamespace(const NamespaceRecord &ns, Callback<Done> done)
         [ns](SqliteDb &db) -> Result<Done> {
             if (!ns.key.startsWith(u'/'))
                 return invalid(QStringLiteral("namespace key must start with '/': ") + ns.key);
-            QSqlQuery &q = db.prepare(
+            SqliteQuery &q = db.prepare(
                 QStringLiteral("INSERT OR REPLACE INTO namespaces(key, doc) VALUES(?, ?)"));
             q.addBindValue(ns.key);
             q.addBindValue(namespaceToJson(ns));
@@ -64,7 +64,7 @@ void SqliteStore::getNamespace(const QString &key, Callback<NamespaceRecord> don
 {
     submit<NamespaceRecord>(
         [key](SqliteDb &db) -> Result<NamespaceRecord> {
-            QSqlQuery &q = db.prepare(QStringLiteral("SELECT doc FROM namespaces WHERE key = ?"));
+            SqliteQuery &q = db.prepare(QStringLiteral("SELECT doc FROM namespaces WHERE key = ?"));
             q.addBindValue(key);
             if (auto e = db.exec(q))
                 return *e;
@@ -79,7 +79,7 @@ void SqliteStore::listNamespaces(Callback<QList<NamespaceRecord>> done)
 {
     submit<QList<NamespaceRecord>>(
         [](SqliteDb &db) -> Result<QList<NamespaceRecord>> {
-            QSqlQuery &q = db.prepare(QStringLiteral("SELECT doc FROM namespaces ORDER BY key"));
+            SqliteQuery &q = db.prepare(QStringLiteral("SELECT doc FROM namespaces ORDER BY key"));
             if (auto e = db.exec(q))
                 return *e;
             QList<NamespaceRecord> out;
@@ -116,7 +116,7 @@ void SqliteStore::deleteNamespaceData(const QString &key, bool alsoNamespace, Ca
             if (alsoNamespace)
                 statements.append(QStringLiteral("DELETE FROM namespaces WHERE key = ?"));
             for (const QString &sql : std::as_const(statements)) {
-                QSqlQuery &q = db.prepare(sql);
+                SqliteQuery &q = db.prepare(sql);
                 for (qsizetype n = sql.count(u'?'); n > 0; --n)
                     q.addBindValue(key);
                 if (auto e = db.exec(q))
@@ -204,7 +204,7 @@ void SqliteStore::removeLegacyClients(const QString &nsp, qint64 notSeenSince,
 {
     submit<QStringList>(
         [nsp, notSeenSince](SqliteDb &db) -> Result<QStringList> {
-            QSqlQuery &q = db.prepare(QStringLiteral(
+            SqliteQuery &q = db.prepare(QStringLiteral(
                 "SELECT id FROM clients WHERE nsp = ? AND last_seen < ? ORDER BY id"));
             q.addBindValue(nsp);
             q.addBindValue(notSeenSince);
@@ -215,7 +215,7 @@ void SqliteStore::removeLegacyClients(const QString &nsp, qint64 notSeenSince,
                 for (const auto &sql : {QStringLiteral("DELETE FROM members WHERE client_id = ?"),
                                         QStringLiteral("DELETE FROM offline WHERE client_id = ?"),
                                         QStringLiteral("DELETE FROM clients WHERE id = ?")}) {
-                    QSqlQuery &d = db.prepare(sql);
+                    SqliteQuery &d = db.prepare(sql);
                     d.addBindValue(id);
                     if (auto e = db.exec(d))
                         return *e;
@@ -230,7 +230,8 @@ void SqliteStore::countClients(const QString &nsp, Callback<qint64> done)
 {
     submit<qint64>(
         [nsp](SqliteDb &db) -> Result<qint64> {
-            QSqlQuery &q = db.prepare(QStringLiteral("SELECT count(*) FROM clients WHERE nsp = ?"));
+            SqliteQuery &q =
+                db.prepare(QStringLiteral("SELECT count(*) FROM clients WHERE nsp = ?"));
             q.addBindValue(nsp);
             if (auto e = db.exec(q))
                 return *e;
@@ -249,8 +250,9 @@ void SqliteStore::joinRooms(const QString &clientId, const QStringList &rooms, C
             if (!p)
                 return invalid(QStringLiteral("not a client id: ") + clientId);
             for (const QString &room : rooms) {
-                QSqlQuery &q = db.prepare(QStringLiteral("INSERT OR IGNORE INTO members(nsp, room, "
-                                                         "client_id, platform) VALUES(?,?,?,?)"));
+                SqliteQuery &q =
+                    db.prepare(QStringLiteral("INSERT OR IGNORE INTO members(nsp, room, "
+                                              "client_id, platform) VALUES(?,?,?,?)"));
                 q.addBindValue(p->nsp);
                 q.addBindValue(room);
                 q.addBindValue(clientId);
@@ -271,7 +273,7 @@ void SqliteStore::leaveRooms(const QString &clientId, const QStringList &rooms, 
             if (!p)
                 return invalid(QStringLiteral("not a client id: ") + clientId);
             for (const QString &room : rooms) {
-                QSqlQuery &q = db.prepare(QStringLiteral(
+                SqliteQuery &q = db.prepare(QStringLiteral(
                     "DELETE FROM members WHERE nsp = ? AND room = ? AND client_id = ?"));
                 q.addBindValue(p->nsp);
                 q.addBindValue(room);
@@ -288,7 +290,7 @@ void SqliteStore::clientRooms(const QString &clientId, Callback<QStringList> don
 {
     submit<QStringList>(
         [clientId](SqliteDb &db) {
-            QSqlQuery &q = db.prepare(
+            SqliteQuery &q = db.prepare(
                 QStringLiteral("SELECT room FROM members WHERE client_id = ? ORDER BY room"));
             q.addBindValue(clientId);
             return stringColumn(db, q);
@@ -301,7 +303,7 @@ void SqliteStore::roomMembers(const QString &nsp, const QString &room,
 {
     submit<QStringList>(
         [nsp, room, platform](SqliteDb &db) {
-            QSqlQuery &q =
+            SqliteQuery &q =
                 db.prepare(QStringLiteral("SELECT client_id FROM members WHERE nsp = ? AND room = ?"
                                           " AND (? < 0 OR platform = ?) ORDER BY client_id"));
             q.addBindValue(nsp);
@@ -320,7 +322,7 @@ void SqliteStore::roomCounts(const QString &nsp, const QStringList &rooms,
         [nsp, rooms](SqliteDb &db) -> Result<QList<RoomCounts>> {
             QList<RoomCounts> out;
             for (const QString &room : rooms) {
-                QSqlQuery &q =
+                SqliteQuery &q =
                     db.prepare(QStringLiteral("SELECT platform, count(*) FROM members WHERE nsp = "
                                               "? AND room = ? GROUP BY platform"));
                 q.addBindValue(nsp);
@@ -357,7 +359,7 @@ void SqliteStore::transfer(const QString &nsp, const QStringList &sourceRooms,
         [nsp, sourceRooms, targetRoom, kind](SqliteDb &db) -> Result<QStringList> {
             QMap<QString, int> members; // sorted, distinct
             for (const QString &room : sourceRooms) {
-                QSqlQuery &q = db.prepare(QStringLiteral(
+                SqliteQuery &q = db.prepare(QStringLiteral(
                     "SELECT client_id, platform FROM members WHERE nsp = ? AND room = ?"));
                 q.addBindValue(nsp);
                 q.addBindValue(room);
@@ -368,7 +370,7 @@ void SqliteStore::transfer(const QString &nsp, const QStringList &sourceRooms,
             }
             QStringList changed;
             for (auto it = members.cbegin(); it != members.cend(); ++it) {
-                QSqlQuery &q = db.prepare(
+                SqliteQuery &q = db.prepare(
                     kind == TransferKind::Join
                         ? QStringLiteral("INSERT OR IGNORE INTO members(nsp, room, client_id, "
                                          "platform) VALUES(?,?,?,?)")
@@ -394,7 +396,7 @@ void SqliteStore::setRoomLeaveMessage(const QString &nsp, const QString &room, b
 {
     submit<qint64>(
         [nsp, room, leaveMessage](SqliteDb &db) -> Result<qint64> {
-            QSqlQuery &q = db.prepare(
+            SqliteQuery &q = db.prepare(
                 QStringLiteral("UPDATE clients SET leave_message = ? WHERE id IN"
                                " (SELECT client_id FROM members WHERE nsp = ? AND room = ?)"));
             q.addBindValue(leaveMessage ? 1 : 0);
@@ -412,7 +414,7 @@ void SqliteStore::editRoomApns(const QString &nsp, const QString &room, const QS
 {
     submit<qint64>(
         [nsp, room, add, remove](SqliteDb &db) -> Result<qint64> {
-            QSqlQuery &q = db.prepare(
+            SqliteQuery &q = db.prepare(
                 QStringLiteral("SELECT " CLIENT_COLS " FROM clients WHERE id IN"
                                " (SELECT client_id FROM members WHERE nsp = ? AND room = ?)"));
             q.addBindValue(nsp);

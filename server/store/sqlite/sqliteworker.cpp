@@ -7,10 +7,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QMutexLocker>
-#include <QSqlError>
 #include <QThread>
 #include <QTimer>
-#include <QUuid>
 #include <QVariant>
 
 namespace qpush::store {
@@ -82,95 +80,10 @@ constexpr int kSchemaVersion = int(std::size(kMigrations));
 
 } // namespace
 
-// ---------------------------------------------------------------- SqliteDb
-
-QSqlQuery &SqliteDb::prepare(const QString &sql)
-{
-    auto it = m_cache.find(sql);
-    if (it == m_cache.end()) {
-        QSqlQuery q(m_db);
-        q.setForwardOnly(true);
-        if (!q.prepare(sql))
-            qCWarning(lcStoreSqlite) << "prepare failed:" << q.lastError().text() << sql;
-        it = m_cache.insert(sql, q);
-    } else {
-        it->finish();
-    }
-    return *it;
-}
-
-std::optional<Error> SqliteDb::exec(QSqlQuery &q)
-{
-    // A null QString / QByteArray binds as SQL NULL; the schema stores empty
-    // text instead (NOT NULL columns), so bind those as empty values.
-    const QVariantList values = q.boundValues();
-    for (qsizetype i = 0; i < values.size(); ++i) {
-        const QVariant &v = values.at(i);
-        if (v.typeId() == QMetaType::QString && v.toString().isNull())
-            q.bindValue(int(i), QStringLiteral(""));
-        else if (v.typeId() == QMetaType::QByteArray && v.toByteArray().isNull())
-            q.bindValue(int(i), QByteArray("", 0));
-    }
-    if (q.exec())
-        return std::nullopt;
-    return toError(q.lastError(), q.lastQuery());
-}
-
-std::optional<Error> SqliteDb::execDirect(const QString &sql)
-{
-    QSqlQuery q(m_db);
-    if (q.exec(sql))
-        return std::nullopt;
-    return toError(q.lastError(), sql);
-}
-
-void SqliteDb::finishAll()
-{
-    for (QSqlQuery &q : m_cache)
-        q.finish();
-}
-
-qint64 SqliteDb::now() const
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
-Error SqliteDb::toError(const QSqlError &e, const QString &what)
-{
-    // Primary SQLite result codes (the low byte of the extended code).
-    const int code = e.nativeErrorCode().toInt() & 0xff;
-    ErrorCode c = ErrorCode::Internal;
-    switch (code) {
-    case 11: // SQLITE_CORRUPT
-    case 26: // SQLITE_NOTADB
-        c = ErrorCode::Corrupt;
-        break;
-    case 5:  // SQLITE_BUSY
-    case 6:  // SQLITE_LOCKED
-    case 8:  // SQLITE_READONLY
-    case 10: // SQLITE_IOERR
-    case 13: // SQLITE_FULL
-    case 14: // SQLITE_CANTOPEN
-        c = ErrorCode::Unavailable;
-        break;
-    case 19: // SQLITE_CONSTRAINT
-        c = ErrorCode::Conflict;
-        break;
-    default:
-        break;
-    }
-    Error err{c, QStringLiteral("sqlite: ") + e.text() + QStringLiteral(" (code ") +
-                     e.nativeErrorCode() + QStringLiteral(") in: ") + what.left(120)};
-    qCWarning(lcStoreSqlite).noquote() << err.toString();
-    return err;
-}
-
 // ------------------------------------------------------------ SqliteWorker
 
 SqliteWorker::SqliteWorker(SqliteOptions options, QObject *receiver)
-    : m_options(std::move(options)), m_receiver(receiver),
-      m_connectionName(QStringLiteral("qpush-store-") +
-                       QUuid::createUuid().toString(QUuid::WithoutBraces))
+    : m_options(std::move(options)), m_receiver(receiver)
 {
 }
 
@@ -199,7 +112,7 @@ void SqliteWorker::drain()
     std::size_t i = 0;
     while (i < batch.size()) {
         if (batch[i]->outsideTransaction) {
-            SqliteDb dummy{QSqlDatabase()};
+            SqliteDb dummy{nullptr};
             batch[i]->run(m_db ? *m_db : dummy);
             ++i;
             continue;
@@ -236,24 +149,24 @@ void SqliteWorker::runBatch(std::vector<std::shared_ptr<SqliteRequest>> &batch, 
         return;
     }
     SqliteDb &db = *m_db;
-    if (auto e = db.execDirect(QStringLiteral("BEGIN IMMEDIATE"))) {
+    if (auto e = db.execCached(QStringLiteral("BEGIN IMMEDIATE"))) {
         for (std::size_t k = begin; k < end; ++k)
             batch[k]->fail(*e);
         return;
     }
     std::vector<bool> ok(end - begin, false);
     for (std::size_t k = begin; k < end; ++k) {
-        if (auto e = db.execDirect(QStringLiteral("SAVEPOINT req"))) {
+        if (auto e = db.execCached(QStringLiteral("SAVEPOINT req"))) {
             batch[k]->fail(*e);
             continue;
         }
         ok[k - begin] = batch[k]->run(db);
         if (!ok[k - begin])
-            db.execDirect(QStringLiteral("ROLLBACK TO req"));
-        db.execDirect(QStringLiteral("RELEASE req"));
+            db.execCached(QStringLiteral("ROLLBACK TO req"));
+        db.execCached(QStringLiteral("RELEASE req"));
     }
     db.finishAll();
-    if (auto e = db.execDirect(QStringLiteral("COMMIT"))) {
+    if (auto e = db.execCached(QStringLiteral("COMMIT"))) {
         qCWarning(lcStoreSqlite).noquote()
             << "commit failed, the batch of" << (end - begin) << "requests is lost:" << e->message;
         db.execDirect(QStringLiteral("ROLLBACK"));
@@ -292,38 +205,30 @@ Result<Done> SqliteWorker::openDatabase()
         QFile::setPermissions(m_options.path, kOwnerFile);
     }
 
-    QSqlDatabase qdb = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
-    qdb.setDatabaseName(m_options.path);
-    qdb.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-    if (!qdb.open()) {
+    auto opened = SqliteDb::open(m_options.path, 5000);
+    if (!opened) {
         Error e{ErrorCode::Unavailable, QStringLiteral("cannot open sqlite store ") +
                                             m_options.path + QStringLiteral(": ") +
-                                            qdb.lastError().text()};
+                                            opened.error().message};
         qCWarning(lcStoreSqlite).noquote() << e.message;
-        qdb = QSqlDatabase();
-        QSqlDatabase::removeDatabase(m_connectionName);
         return e;
     }
-    auto db = std::make_unique<SqliteDb>(qdb);
+    std::unique_ptr<SqliteDb> db = std::move(opened.value());
     auto fail = [&](Error e) -> Result<Done> {
         Error out{e.code, QStringLiteral("cannot open sqlite store ") + m_options.path +
                               QStringLiteral(": ") + e.message};
         qCWarning(lcStoreSqlite).noquote() << out.message;
-        db->clearCache();
-        db->database().close();
         db.reset();
-        qdb = QSqlDatabase();
-        QSqlDatabase::removeDatabase(m_connectionName);
         return out;
     };
 
     // A file that is not a database fails on the first statement that reads
     // it (SQLITE_NOTADB); say so clearly instead of going on.
     {
-        QSqlQuery q(db->database());
-        if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
-            return fail(SqliteDb::toError(q.lastError(), QStringLiteral("PRAGMA journal_mode")));
-        if (!q.next() || q.value(0).toString().compare(u"wal", Qt::CaseInsensitive) != 0)
+        auto mode = db->queryText(QStringLiteral("PRAGMA journal_mode=WAL"));
+        if (!mode)
+            return fail(mode.error());
+        if (mode.value().compare(u"wal", Qt::CaseInsensitive) != 0)
             return fail(Error{ErrorCode::Unavailable, QStringLiteral("WAL mode is not available")});
     }
     for (const QString &pragma :
@@ -343,18 +248,15 @@ Result<Done> SqliteWorker::openDatabase()
     }
     int version = 0;
     {
-        QSqlQuery q(db->database());
-        if (!q.exec(QStringLiteral("SELECT version FROM schema_version"))) {
-            Error e = SqliteDb::toError(q.lastError(), QStringLiteral("schema_version"));
-            q.finish();
+        auto current = db->queryText(QStringLiteral("SELECT version FROM schema_version"));
+        if (!current) {
             db->execDirect(QStringLiteral("ROLLBACK"));
-            return fail(e);
+            return fail(current.error());
         }
-        if (q.next())
-            version = q.value(0).toInt();
+        if (!current.value().isNull())
+            version = current.value().toInt();
         else if (auto e = db->execDirect(
                      QStringLiteral("INSERT INTO schema_version(version) VALUES(0)"))) {
-            q.finish();
             db->execDirect(QStringLiteral("ROLLBACK"));
             return fail(*e);
         }
@@ -420,7 +322,7 @@ Result<Done> SqliteWorker::sweep(SqliteDb &db)
     };
     qint64 removed = 0;
     for (const QString &sql : statements) {
-        QSqlQuery &q = db.prepare(sql);
+        SqliteQuery &q = db.prepare(sql);
         q.addBindValue(now);
         if (auto e = db.exec(q))
             return *e;
@@ -438,10 +340,7 @@ void SqliteWorker::closeDatabase()
     m_sweepTimer = nullptr;
     if (!m_db)
         return;
-    m_db->clearCache();
-    m_db->database().close();
-    m_db.reset();
-    QSqlDatabase::removeDatabase(m_connectionName);
+    m_db.reset(); // finalizes the statements and closes the connection
 }
 
 } // namespace qpush::store

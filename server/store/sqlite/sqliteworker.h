@@ -7,13 +7,11 @@
 
 #include "../result.h"
 #include "metrics/servermetrics.h"
+#include "sqlitedb.h"
 
-#include <QHash>
 #include <QMutex>
 #include <QObject>
 #include <QPointer>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 
 #include <chrono>
 #include <memory>
@@ -23,31 +21,6 @@
 class QTimer;
 
 namespace qpush::store {
-
-/// The connection as the requests see it, on the worker thread.
-class SqliteDb
-{
-public:
-    explicit SqliteDb(const QSqlDatabase &db) : m_db(db) {} // no move constructor in Qt 6.4
-
-    /// A prepared statement, cached by its text; reset and ready to bind.
-    QSqlQuery &prepare(const QString &sql);
-    /// Executes a prepared query; an Error when it fails.
-    std::optional<Error> exec(QSqlQuery &q);
-    /// Executes statements without parameters (schema, pragmas).
-    std::optional<Error> execDirect(const QString &sql);
-    void finishAll();
-    void clearCache() { m_cache.clear(); }
-
-    qint64 now() const;
-    QSqlDatabase &database() { return m_db; }
-
-    static Error toError(const QSqlError &e, const QString &what);
-
-private:
-    QSqlDatabase m_db;
-    QHash<QString, QSqlQuery> m_cache;
-};
 
 class SqliteRequest
 {
@@ -130,7 +103,6 @@ private:
 
     SqliteOptions m_options;
     QPointer<QObject> m_receiver;
-    QString m_connectionName;
     std::unique_ptr<SqliteDb> m_db;
     QTimer *m_sweepTimer = nullptr;
 
