@@ -69,9 +69,28 @@ Server::~Server()
     m_sessions.clear();
     for (Session *s : sessions)
         s->setHandler(nullptr);
-    // Delete them (closed ones still waiting for deleteLater too) while this
-    // is still a Server: ~Session reaches the deadline queue through it.
-    qDeleteAll(findChildren<Session *>(Qt::FindDirectChildrenOnly));
+    // Delete them (closed ones still waiting too) while this is still a
+    // Server: ~Session reaches the deadline queue through it.
+    qDeleteAll(sessions);
+    deleteClosed();
+}
+
+void Server::deleteSessionLater(Session *session)
+{
+    m_closed.push_back(session);
+    if (m_deleteScheduled)
+        return;
+    m_deleteScheduled = true;
+    QMetaObject::invokeMethod(
+        this, [this] { deleteClosed(); }, Qt::QueuedConnection);
+}
+
+void Server::deleteClosed()
+{
+    m_deleteScheduled = false;
+    // ~Session calls no one back (its handler was told in onClose).
+    const std::vector<Session *> closed = std::exchange(m_closed, {});
+    qDeleteAll(closed);
 }
 
 bool Server::matches(const QByteArray &path) const
@@ -223,13 +242,13 @@ void Server::handshake(net::Responder responder, http::Request &request, Version
     if (session->m_delayedOpen) {
         // Open packet (and whatever the layer above sends at connection)
         // a few ms after the 101, in their own TCP segment.
-        QPointer<Session> guard(session);
-        m_deadlines->schedule(m_options.openPacketDelayMs, [this, guard] {
-            if (!guard || !guard->isOpen())
+        m_deadlines->schedule(m_options.openPacketDelayMs, [this, id] {
+            Session *s = this->session(id); // by id: it may have closed meanwhile
+            if (!s || !s->isOpen())
                 return;
-            guard->sendDelayedOpen();
+            s->sendDelayedOpen();
             if (m_onConnection)
-                m_onConnection(guard);
+                m_onConnection(s);
         });
         return;
     }

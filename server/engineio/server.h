@@ -17,6 +17,7 @@
 
 #include <array>
 #include <functional>
+#include <vector>
 
 namespace qpush::eio {
 
@@ -88,11 +89,16 @@ private:
     void handshake(net::Responder responder, http::Request &request, Version version,
                    Transport transport);
     void removeSession(Session *session);
+    // Deletes a closed session at the next event-loop pass (or with the server).
+    void deleteSessionLater(Session *session);
+    void deleteClosed();
     QByteArray generateId() const;
 
     ServerOptions m_options;
     net::DeadlineQueue *m_deadlines;
     QHash<QByteArray, Session *> m_sessions;
+    std::vector<Session *> m_closed; // closed, deleted at the next pass
+    bool m_deleteScheduled = false;
     ConnectionHandler m_onConnection;
     net::RateLimiter m_handshakes;
 };

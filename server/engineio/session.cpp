@@ -26,24 +26,20 @@ PreparedMessage PreparedMessage::prepare(Packet packet)
 
 Session::Session(Server *server, QByteArray id, Version version, const http::Request &handshake,
                  QHostAddress remoteAddress)
-    : QObject(server), m_server(server), m_id(std::move(id)), m_version(version),
-      m_remoteAddress(remoteAddress)
+    : m_server(server), m_id(std::move(id)), m_version(version), m_remoteAddress(remoteAddress)
 {
-    m_handshake.method = handshake.method;
-    m_handshake.target = handshake.target;
-    m_handshake.path = handshake.path;
-    m_handshake.rawQuery = handshake.rawQuery;
-    m_handshake.minorVersion = handshake.minorVersion;
-    // Only the headers the layers above use are kept (CORS, handshake
-    // callbacks, client address behind a proxy): the rest of a handshake
-    // would cost a kilobyte or more per connection.
+    // Only the query and the headers the layers above use are kept (CORS,
+    // handshake callbacks, client address behind a proxy): the rest of a
+    // handshake (method, target, path: their own allocations) would cost
+    // every connection for nothing.
+    m_handshakeQuery = handshake.rawQuery;
     static const QByteArrayView kept[] = {"origin",         "cookie",          "user-agent",
                                           "referer",        "x-forwarded-for", "x-real-ip",
                                           "accept-language"};
     for (const http::Header &h : handshake.headers)
         if (std::find(std::begin(kept), std::end(kept), QByteArrayView(h.name)) != std::end(kept))
-            m_handshake.headers.append(h);
-    m_handshake.headers.squeeze();
+            m_handshakeHeaders.append(h);
+    m_handshakeHeaders.squeeze();
 }
 
 Session::~Session()
@@ -165,8 +161,14 @@ void Session::closeDeferred(const QString &reason)
     m_closeQueued = true;
     m_queue.clear();
     m_queuedBytes = 0;
+    // By id: the call must be a no-op once the session is gone.
     QMetaObject::invokeMethod(
-        this, [this, reason] { onClosed(reason, false); }, Qt::QueuedConnection);
+        m_server,
+        [server = m_server, id = m_id, reason] {
+            if (Session *s = server->session(id))
+                s->onClosed(reason, false);
+        },
+        Qt::QueuedConnection);
 }
 
 void Session::writeWs(const Packet &packet)
@@ -182,10 +184,12 @@ void Session::scheduleFlush()
         return;
     m_flushScheduled = true;
     QMetaObject::invokeMethod(
-        this,
-        [this] {
-            m_flushScheduled = false;
-            flushPoll();
+        m_server,
+        [server = m_server, id = m_id] {
+            if (Session *s = server->session(id)) {
+                s->m_flushScheduled = false;
+                s->flushPoll();
+            }
         },
         Qt::QueuedConnection);
 }
@@ -204,7 +208,9 @@ void Session::flushPoll()
 void Session::answerPoll(const QList<Packet> &packets)
 {
     QObject::disconnect(m_pollWatch);
-    http::Headers headers = http::corsHeaders(m_handshake);
+    http::Request handshake; // corsHeaders reads the origin header
+    handshake.headers = m_handshakeHeaders;
+    http::Headers headers = http::corsHeaders(handshake);
     QByteArray body;
     if (m_version == Version::V4) {
         body = encodePayloadV4(packets);
@@ -232,8 +238,13 @@ void Session::handlePoll(net::Responder responder, const http::Request &request)
         return;
     }
     m_poll = std::move(responder);
-    m_pollWatch = connect(m_poll.connection(), &net::Connection::closed, this,
-                          &Session::pollConnectionClosed);
+    // Only while a poll is parked (polling sessions): a signal connection
+    // whose context is the server, reaching this session by id.
+    m_pollWatch = QObject::connect(m_poll.connection(), &net::Connection::closed, m_server,
+                                   [server = m_server, id = m_id] {
+                                       if (Session *s = server->session(id))
+                                           s->pollConnectionClosed();
+                                   });
     if (isUpgrading() && m_noopOwed) {
         // The client waits for this poll to end before it completes the upgrade.
         m_noopOwed = false;
@@ -279,9 +290,10 @@ void Session::handlePost(net::Responder responder, const http::Request &request)
     }
     headers.append(http::Header{"content-type", "text/html"});
     responder.respond(200, headers, "ok");
-    QPointer<Session> self(this);
+    // A session closed by a packet is deleted in a later pass (the server
+    // deletes closed sessions deferred), so `this` stays valid here.
     for (const Packet &p : std::as_const(*packets)) {
-        if (!self || m_state != State::Open || m_closeQueued)
+        if (m_state != State::Open || m_closeQueued)
             break;
         onPacket(p);
     }
@@ -505,7 +517,7 @@ void Session::onClosed(const QString &reason, bool clientInitiated)
     qCDebug(lcEngineIo) << "session" << m_id << "closed:" << reason;
     if (SessionHandler *h = std::exchange(m_handler, nullptr))
         h->onClose(this, reason);
-    deleteLater();
+    m_server->deleteSessionLater(this);
 }
 
 } // namespace qpush::eio

@@ -43,21 +43,27 @@ struct PreparedMessage
     const QByteArray &wsFrame(Version v) const { return v == Version::V3 ? wsFrameV3 : wsFrameV4; }
 };
 
-class Session : public QObject, public net::WebSocketHandler
+// Not a QObject (one per connection: a QObject's private data costs ~130
+// bytes): its server owns it, deletes it a pass after it closed, and
+// callbacks that may outlive it look it up by id.
+class Session : public net::WebSocketHandler
 {
-    Q_OBJECT
 public:
     Session(Server *server, QByteArray id, Version version, const http::Request &handshake,
             QHostAddress remoteAddress);
     ~Session() override;
+    Q_DISABLE_COPY_MOVE(Session)
 
     const QByteArray &id() const { return m_id; }
     Version version() const { return m_version; }
     Transport transport() const { return m_transport; }
     bool isOpen() const { return m_state == State::Open; }
     bool isUpgrading() const { return bool(m_probe); }
-    // The handshake request (method, target, headers; no body).
-    const http::Request &handshake() const { return m_handshake; }
+    // Of the handshake request, only its raw query and the headers the
+    // layers above use (origin, cookie, user-agent, referer,
+    // x-forwarded-for, x-real-ip, accept-language) are kept.
+    const QByteArray &handshakeQuery() const { return m_handshakeQuery; }
+    const http::Headers &handshakeHeaders() const { return m_handshakeHeaders; }
     const QHostAddress &remoteAddress() const { return m_remoteAddress; }
 
     void setHandler(SessionHandler *handler) { m_handler = handler; }
@@ -109,7 +115,8 @@ private:
     Version m_version;
     Transport m_transport = Transport::Polling;
     State m_state = State::Open;
-    http::Request m_handshake;
+    QByteArray m_handshakeQuery;
+    http::Headers m_handshakeHeaders;
     QHostAddress m_remoteAddress;
     SessionHandler *m_handler = nullptr;
 

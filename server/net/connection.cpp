@@ -5,6 +5,7 @@
 #include "tlscontext.h"
 #include "tlsstream.h"
 
+#include <QEvent>
 #include <QSocketNotifier>
 
 #include "sockets.h"
@@ -30,15 +31,42 @@ QByteArray currentHttpDate()
 }
 } // namespace
 
+// A socket notifier that calls its connection directly: a signal connection
+// (and the QPointer QSocketNotifier::event keeps while it emits) would cost
+// each connection ~400 bytes.
+class Connection::Notifier final : public QSocketNotifier
+{
+public:
+    Notifier(int fd, Type type, Connection *connection)
+        : QSocketNotifier(fd, type), m_connection(connection)
+    {
+    }
+
+protected:
+    bool event(QEvent *e) override
+    {
+        if (e->type() == QEvent::SockAct || e->type() == QEvent::SockClose) {
+            if (type() == Read)
+                m_connection->onReadable();
+            else
+                m_connection->onWritable();
+            return true;
+        }
+        return QSocketNotifier::event(e);
+    }
+
+private:
+    Connection *m_connection;
+};
+
 Connection::Connection(qintptr fd, const ConnectionLimits *limits, DeadlineQueue *deadlines,
                        QObject *parent, ConnectionOwner *owner, WriteBatcher *batcher)
-    : QObject(parent), m_fd(int(fd)), m_parser(limits->http), m_frames(limits->maxWebSocketMessage),
-      m_deadlines(deadlines), m_limits(limits), m_owner(owner)
+    : QObject(parent), m_fd(int(fd)), m_frames(limits->maxWebSocketMessage), m_deadlines(deadlines),
+      m_limits(limits), m_owner(owner)
 {
     m_batcher = batcher;
     sockets::configure(m_fd);
-    m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
-    connect(m_readNotifier, &QSocketNotifier::activated, this, &Connection::onReadable);
+    m_readNotifier = new Notifier(m_fd, QSocketNotifier::Read, this);
     armIdle();
 }
 
@@ -46,14 +74,12 @@ Connection::~Connection()
 {
     if (m_inBatch && m_batcher)
         m_batcher->remove(this, m_batchSlot);
-    if (m_fd >= 0) {
-        // Notifiers go before the descriptor they watch (epoll tracks the
-        // open socket, not the number).
-        delete m_readNotifier;
-        delete m_writeNotifier;
-        m_readNotifier = m_writeNotifier = nullptr;
+    // Notifiers go before the descriptor they watch (epoll tracks the open
+    // socket, not the number).
+    delete std::exchange(m_readNotifier, nullptr);
+    delete std::exchange(m_writeNotifier, nullptr);
+    if (m_fd >= 0)
         sockets::closeSocket(m_fd);
-    }
     m_deadlines->cancel(m_idleTimer);
 }
 
@@ -199,9 +225,11 @@ void Connection::processHttpInput()
 {
     if (m_finished || m_closing || m_requestOutstanding || m_in.isEmpty())
         return;
-    const auto status = m_parser.parse(m_in);
+    if (!m_parser)
+        m_parser = std::make_unique<http::RequestParser>(m_limits->http);
+    const auto status = m_parser->parse(m_in);
     if (status == http::RequestParser::Status::NeedMore) {
-        if (m_parser.expectsContinue() && !m_continueSent) {
+        if (m_parser->expectsContinue() && !m_continueSent) {
             // The headers are acceptable (sizes within limits): ask for the
             // body now rather than let the client wait (curl waits 1 s).
             m_continueSent = true;
@@ -211,8 +239,8 @@ void Connection::processHttpInput()
     }
     m_continueSent = false;
     if (status == http::RequestParser::Status::Error) {
-        const int code = m_parser.errorStatus();
-        qCDebug(lcNet) << "bad request from" << peerAddress() << code << m_parser.errorMessage();
+        const int code = m_parser->errorStatus();
+        qCDebug(lcNet) << "bad request from" << peerAddress() << code << m_parser->errorMessage();
         m_requestOutstanding = true;
         ++m_requestSerial;
         m_in.clear();
@@ -226,7 +254,7 @@ void Connection::processHttpInput()
                     http::reasonPhrase(code), true);
         return;
     }
-    http::Request request = m_parser.takeRequest();
+    http::Request request = m_parser->takeRequest();
     if (m_in.isEmpty())
         m_in = QByteArray(); // release the buffer of idle connections
     m_requestOutstanding = true;
@@ -274,6 +302,7 @@ bool Connection::upgradeToWebSocket(quint64 serial, const http::Request &request
     response += ws::acceptKey(key);
     response += "\r\n\r\n";
     m_mode = Mode::WebSocket;
+    m_parser.reset(); // no HTTP after the upgrade: its state would stay for the connection's life
     m_wsHandler = handler;
     m_deadlines->cancel(m_idleTimer);
     writeRaw(response);
@@ -442,11 +471,8 @@ void Connection::flush()
             if (sockets::lastErrorInterrupted())
                 continue;
             if (sockets::lastErrorWouldBlock()) {
-                if (!m_writeNotifier) {
-                    m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
-                    connect(m_writeNotifier, &QSocketNotifier::activated, this,
-                            &Connection::onWritable);
-                }
+                if (!m_writeNotifier)
+                    m_writeNotifier = new Notifier(m_fd, QSocketNotifier::Write, this);
                 m_writeNotifier->setEnabled(true);
                 return;
             }

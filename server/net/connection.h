@@ -126,6 +126,7 @@ Q_SIGNALS:
     void closed();
 
 private:
+    class Notifier;
     enum class Mode { Http, WebSocket };
     void onReadable();
     void onWritable();
@@ -153,8 +154,8 @@ private:
     bool m_closeQueued = false;  // abortDeferred() pending
     bool m_continueSent = false; // "100 Continue" sent for the current request
     quint64 m_requestSerial = 0;
-    QSocketNotifier *m_readNotifier = nullptr;
-    QSocketNotifier *m_writeNotifier = nullptr;
+    Notifier *m_readNotifier = nullptr; // owned (no QObject parent: a child list costs memory)
+    Notifier *m_writeNotifier = nullptr;
     QByteArray m_in;
     QList<QByteArray> m_out;   // to send (plaintext under TLS)
     QList<QByteArray> m_wire;  // TLS only: records encrypted from m_out, to send
@@ -163,8 +164,8 @@ private:
     qsizetype m_batchedBytes = 0; // queued since the last write attempt
     WriteBatcher *m_batcher = nullptr;
     bool m_inBatch = false;
-    quint32 m_batchSlot = 0; // in the batcher's list, while m_inBatch
-    http::RequestParser m_parser;
+    quint32 m_batchSlot = 0;                       // in the batcher's list, while m_inBatch
+    std::unique_ptr<http::RequestParser> m_parser; // HTTP mode only, made on first input
     ws::FrameReader m_frames;
     WebSocketHandler *m_wsHandler = nullptr;
     std::unique_ptr<TlsStream> m_tls;

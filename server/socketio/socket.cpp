@@ -12,9 +12,56 @@ namespace qpush::sio {
 
 // ---- Handshake ----------------------------------------------------------------
 
+namespace {
+// Calls fn(key, value) for every item of a URL query (percent-decoded, '+'
+// as space) until fn returns false.
+template <typename Fn> void forEachQueryItem(QByteArrayView raw, Fn fn)
+{
+    while (!raw.isEmpty()) {
+        const qsizetype amp = raw.indexOf('&');
+        const QByteArrayView part = amp < 0 ? raw : raw.first(amp);
+        raw = amp < 0 ? QByteArrayView() : raw.sliced(amp + 1);
+        if (part.isEmpty())
+            continue;
+        const qsizetype eq = part.indexOf('=');
+        const QByteArrayView k = eq < 0 ? part : part.first(eq);
+        const QByteArrayView v = eq < 0 ? QByteArrayView() : part.sliced(eq + 1);
+        if (!fn(QString::fromUtf8(http::percentDecode(k, true)), v))
+            return;
+    }
+}
+
+QString decodeValue(QByteArrayView v)
+{
+    return QString::fromUtf8(http::percentDecode(v, true));
+}
+} // namespace
+
+QList<QPair<QString, QString>> Handshake::query() const
+{
+    QList<QPair<QString, QString>> out;
+    forEachQueryItem(rawQuery, [&out](QString k, QByteArrayView v) {
+        out.append({std::move(k), decodeValue(v)});
+        return true;
+    });
+    out.append(extraQuery);
+    return out;
+}
+
 QString Handshake::queryValue(const QString &key) const
 {
-    for (const auto &[k, v] : query)
+    QString found;
+    bool hit = false;
+    forEachQueryItem(rawQuery, [&](const QString &k, QByteArrayView v) {
+        if (k != key)
+            return true;
+        found = decodeValue(v);
+        hit = true;
+        return false;
+    });
+    if (hit)
+        return found;
+    for (const auto &[k, v] : extraQuery)
         if (k == key)
             return v;
     return {};
@@ -86,7 +133,7 @@ QJsonObject Socket::connectQuery() const
 QJsonObject Socket::queryObject() const
 {
     QJsonObject o;
-    for (const auto &[k, v] : m_client->handshake().query)
+    for (const auto &[k, v] : m_client->handshake().query())
         o.insert(k, v);
     for (const auto &[k, v] : m_nspQuery)
         o.insert(k, v);
@@ -301,12 +348,11 @@ QList<QPair<QString, QString>> decodeQuery(QByteArrayView raw)
 
 Client::Client(Server *server, eio::Session *session)
     : QObject(server), m_server(server), m_session(session),
-      m_protocol(session->version() == eio::Version::V3 ? Protocol::V4 : Protocol::V5),
-      m_decoder(m_protocol, server->options().maxAttachments, server->options().maxAttachmentBytes)
+      m_protocol(session->version() == eio::Version::V3 ? Protocol::V4 : Protocol::V5)
 {
     m_handshake.protocol = m_protocol;
-    m_handshake.query = decodeQuery(session->handshake().rawQuery);
-    m_handshake.headers = session->handshake().headers;
+    m_handshake.rawQuery = session->handshakeQuery();
+    m_handshake.headers = session->handshakeHeaders();
     m_handshake.address = session->remoteAddress();
     m_handshake.time = QDateTime::currentMSecsSinceEpoch();
     session->setHandler(this);
@@ -396,7 +442,10 @@ void Client::close()
 void Client::onMessage(eio::Session *, const QByteArray &data, bool binary)
 {
     m_packetBytes += data.size();
-    const Decoder::Status status = binary ? m_decoder.feedBinary(data) : m_decoder.feedText(data);
+    if (!m_decoder)
+        m_decoder = std::make_unique<Decoder>(m_protocol, m_server->options().maxAttachments,
+                                              m_server->options().maxAttachmentBytes);
+    const Decoder::Status status = binary ? m_decoder->feedBinary(data) : m_decoder->feedText(data);
     if (status == Decoder::Status::NeedMore)
         return;
     if (status == Decoder::Status::Error) {
@@ -406,13 +455,14 @@ void Client::onMessage(eio::Session *, const QByteArray &data, bool binary)
         if (throttle.allow(&suppressed))
             qCInfo(lcSocketIo).nospace()
                 << "closing " << m_handshake.address.toString() << " (session " << m_session->id()
-                << "): " << m_decoder.errorMessage()
+                << "): " << m_decoder->errorMessage()
                 << (suppressed ? qPrintable(QStringLiteral(" (%1 more not logged)").arg(suppressed))
                                : "");
         m_session->close(QStringLiteral("parse error"));
         return;
     }
-    Packet packet = m_decoder.takePacket();
+    Packet packet = m_decoder->takePacket();
+    m_decoder.reset(); // nothing pending: an idle client keeps no decoder
     onPacket(packet);
     m_packetBytes = 0;
 }
@@ -480,8 +530,7 @@ void Client::connectNamespace(const QString &name, const QJsonObject &auth,
     Handshake h = m_handshake;
     if (!nspQuery.isEmpty()) {
         // v4: the namespace CONNECT query is part of the socket's handshake.
-        for (const auto &item : nspQuery)
-            h.query.append(item);
+        h.extraQuery.append(nspQuery);
     }
     m_server->resolveNamespace(
         name, h, [self, name, auth, nspQuery](Namespace *nsp, std::optional<ConnectError> error) {
@@ -508,6 +557,8 @@ void Client::connectNamespace(const QString &name, const QJsonObject &auth,
                     self->m_earlyBytes = 0;
                 std::erase_if(self->m_pendingConnects,
                               [&](const auto &p) { return p.first == name; });
+                if (self->m_pendingConnects.empty())
+                    self->m_pendingConnects.shrink_to_fit(); // idle clients keep no capacity
                 if (err) {
                     guard->deleteLater();
                     self->refuse(name, *err);

@@ -53,11 +53,19 @@ struct Payload
 struct Handshake
 {
     Protocol protocol = Protocol::V5;
-    QList<QPair<QString, QString>> query; // Engine.IO URL query (decoded)
+    // The Engine.IO URL query as received (shared with the session's
+    // handshake, decoded on demand: a decoded copy would cost every
+    // connection half a kilobyte).
+    QByteArray rawQuery;
+    // Items after the URL's (v4: a namespace CONNECT query, for admission).
+    QList<QPair<QString, QString>> extraQuery;
     http::Headers headers;
     QHostAddress address;
     qint64 time = 0; // ms since epoch
 
+    // The decoded query items: the URL's, then extraQuery.
+    QList<QPair<QString, QString>> query() const;
+    // The first value of `key` (null if absent).
     QString queryValue(const QString &key) const;
     QByteArray header(QByteArrayView name) const;
 };
@@ -182,7 +190,7 @@ private:
     Server *m_server;
     eio::Session *m_session;
     Protocol m_protocol;
-    Decoder m_decoder;
+    std::unique_ptr<Decoder> m_decoder; // while a packet is being decoded (attachments)
     Handshake m_handshake;
     // Small per-connection maps as vectors: a QHash allocates a ~1 KB span
     // for its first entry and keeps it.

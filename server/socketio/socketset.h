@@ -7,6 +7,7 @@
 #include <QtGlobal>
 
 #include <cstddef>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -17,10 +18,26 @@ class Socket;
 class SocketSet
 {
 public:
+    SocketSet() = default;
+    SocketSet(const SocketSet &other) : m_list(other.m_list)
+    {
+        if (other.m_index)
+            m_index = std::make_unique<std::unordered_map<Socket *, size_t>>(*other.m_index);
+    }
+    SocketSet &operator=(const SocketSet &other)
+    {
+        if (this != &other)
+            *this = SocketSet(other);
+        return *this;
+    }
+    SocketSet(SocketSet &&) noexcept = default;
+    SocketSet &operator=(SocketSet &&) noexcept = default;
+    ~SocketSet() = default;
+
     bool contains(Socket *s) const
     {
-        if (!m_index.empty())
-            return m_index.count(s) != 0;
+        if (m_index)
+            return m_index->count(s) != 0;
         for (Socket *x : m_list)
             if (x == s)
                 return true;
@@ -31,8 +48,8 @@ public:
         if (contains(s))
             return false;
         m_list.push_back(s);
-        if (!m_index.empty())
-            m_index.emplace(s, m_list.size() - 1);
+        if (m_index)
+            m_index->emplace(s, m_list.size() - 1);
         else if (m_list.size() > kIndexThreshold)
             rebuildIndex();
         return true;
@@ -40,12 +57,12 @@ public:
     bool remove(Socket *s)
     {
         size_t pos = m_list.size();
-        if (!m_index.empty()) {
-            auto it = m_index.find(s);
-            if (it == m_index.end())
+        if (m_index) {
+            auto it = m_index->find(s);
+            if (it == m_index->end())
                 return false;
             pos = it->second;
-            m_index.erase(it);
+            m_index->erase(it);
         } else {
             for (size_t i = 0; i < m_list.size(); ++i)
                 if (m_list[i] == s)
@@ -55,12 +72,14 @@ public:
         }
         if (pos != m_list.size() - 1) {
             m_list[pos] = m_list.back();
-            if (!m_index.empty())
-                m_index[m_list[pos]] = pos;
+            if (m_index)
+                (*m_index)[m_list[pos]] = pos;
         }
         m_list.pop_back();
-        if (m_list.size() < kIndexThreshold / 2 && !m_index.empty())
-            m_index.clear();
+        if (m_list.size() < kIndexThreshold / 2 && m_index)
+            m_index.reset();
+        if (m_list.empty())
+            m_list.shrink_to_fit();
         return true;
     }
     qsizetype size() const { return qsizetype(m_list.size()); }
@@ -72,13 +91,15 @@ private:
     static constexpr size_t kIndexThreshold = 32;
     void rebuildIndex()
     {
-        m_index.clear();
-        m_index.reserve(m_list.size() * 2);
+        m_index = std::make_unique<std::unordered_map<Socket *, size_t>>();
+        m_index->reserve(m_list.size() * 2);
         for (size_t i = 0; i < m_list.size(); ++i)
-            m_index.emplace(m_list[i], i);
+            m_index->emplace(m_list[i], i);
     }
     std::vector<Socket *> m_list;
-    std::unordered_map<Socket *, size_t> m_index; // only for large rooms
+    // Only for large rooms; a pointer, as an empty map inline would cost
+    // every (mostly one-member) room 56 bytes.
+    std::unique_ptr<std::unordered_map<Socket *, size_t>> m_index;
 };
 
 } // namespace qpush::sio

@@ -1342,7 +1342,7 @@ void TestEioServer::upgrade()
     QFETCH(bool, pollFirst);
     Env env;
     OPEN_POLLING(env, sid, eio);
-    QPointer<eio::Session> session = env.engine->session(sid);
+    eio::Session *session = env.engine->session(sid); // stays open throughout
 
     std::unique_ptr<RawClient> poll;
     if (pollFirst) {
@@ -2010,25 +2010,27 @@ void TestEioServer::slowReaderCutOff()
     QVERIFY(!fastSid.isEmpty());
     fast.keep = false; // count only: megabytes go through
 
-    QPointer<eio::Session> slowSession = env.engine->session(slowSid);
-    QPointer<eio::Session> fastSession = env.engine->session(fastSid);
+    // Sessions are not QObjects: look them up by id (null once closed).
+    const auto slowSession = [&] { return env.engine->session(slowSid); };
+    const auto fastSession = [&] { return env.engine->session(fastSid); };
     const QByteArray big(64 * 1024, 'x');
     int sent = 0;
     // Bounded: 400 x 64 KiB = 25 MiB, far above what the kernel buffers.
     for (int round = 0; round < 400 && !env.closed.contains(slowSid); ++round) {
-        if (slowSession)
-            slowSession->sendMessage(big);
-        QVERIFY(fastSession);
-        fastSession->sendMessage(big);
+        if (eio::Session *slow = slowSession())
+            slow->sendMessage(big);
+        QVERIFY(fastSession());
+        fastSession()->sendMessage(big);
         ++sent;
         QTRY_COMPARE_WITH_TIMEOUT(fast.count, 1 + sent, 10000);
     }
     QVERIFY2(env.closed.contains(slowSid), "the slow reader was never cut off");
     QCOMPARE(env.closed.value(slowSid), u"transport close"_s);
-    QVERIFY(!slowSession || !slowSession->isOpen());
+    QVERIFY(!slowSession() || !slowSession()->isOpen());
     QVERIFY(!env.closed.contains(fastSid));
     QVERIFY(!fast.closed);
-    fastSession->sendMessage("after");
+    QVERIFY(fastSession());
+    fastSession()->sendMessage("after");
     QTRY_COMPARE_WITH_TIMEOUT(fast.count, 2 + sent, Wait);
     QCOMPARE(env.engine->sessionCount(), 1);
 }

@@ -545,14 +545,8 @@ public:
         sessions.remove(session->id());
     }
 
-    QList<QPointer<eio::Session>> openSessions() const
-    {
-        QList<QPointer<eio::Session>> list;
-        list.reserve(sessions.size());
-        for (eio::Session *s : sessions)
-            list.append(s);
-        return list;
-    }
+    // Ids, not pointers: a session may close (and be deleted) meanwhile.
+    QList<QByteArray> openSessions() const { return sessions.keys(); }
 
     net::DeadlineQueue deadlines;
     net::ConnectionLimits limits;
@@ -632,12 +626,12 @@ void tst_EioStress::broadcastInOrder()
     QTimer sender;
     sender.setInterval(0);
     QObject::connect(&sender, &QTimer::timeout, &sender, [&] {
-        const QList<QPointer<eio::Session>> targets = env.openSessions();
+        const QList<QByteArray> targets = env.openSessions();
         for (int j = 0; j < 5 && sent < Messages; ++j, ++sent) {
             const eio::PreparedMessage m = eio::PreparedMessage::prepare(
                 eio::Packet::text(eio::PacketType::Message, QByteArray::number(sent)));
-            for (const QPointer<eio::Session> &s : targets)
-                if (s)
+            for (const QByteArray &id : targets)
+                if (eio::Session *s = env.engine->session(id))
                     s->sendPrepared(m);
         }
         if (sent >= Messages)
