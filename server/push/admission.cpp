@@ -171,22 +171,32 @@ void Admission::authorize(sio::Socket *socket,
             cc->clientId = store::makeClientId(cc->nsp, cc->userid, cc->platform, cc->uuid);
             store::ClientPatch patch;
             patch.connectTime = m_settings->clock->nowMs();
-            m_store->updateClient(
-                cc->clientId, patch, [refuse, proceed](store::Result<store::ClientInfo> r) {
-                    if (!r)
-                        return refuse(QStringLiteral("store unavailable: ") + r.error().message);
-                    proceed();
-                });
-        })
-        .then([this, cc, refuse](const Next &proceed) {
             QStringList rooms{userRoom(cc->userid)};
             rooms.append(cc->callbackRooms);
-            m_store->joinRooms(
-                cc->clientId, rooms, [refuse, proceed](store::Result<store::Done> r) {
-                    if (!r)
-                        return refuse(QStringLiteral("store unavailable: ") + r.error().message);
+            // The client record and its rooms do not depend on each other:
+            // both are sent at once, so a connect waits for one store round
+            // trip (on SQLite: one transaction), not two in a row (issue 18).
+            struct Join
+            {
+                int pending = 2;
+                bool refused = false;
+            };
+            auto join = std::make_shared<Join>();
+            auto settle = [join, refuse, proceed](const std::optional<store::Error> &error) {
+                if (error && !join->refused) {
+                    join->refused = true;
+                    refuse(QStringLiteral("store unavailable: ") + error->message);
+                }
+                if (--join->pending == 0 && !join->refused)
                     proceed();
-                });
+            };
+            m_store->updateClient(cc->clientId, patch,
+                                  [settle](store::Result<store::ClientInfo> r) {
+                                      settle(r ? std::nullopt : std::optional(r.error()));
+                                  });
+            m_store->joinRooms(cc->clientId, rooms, [settle](store::Result<store::Done> r) {
+                settle(r ? std::nullopt : std::optional(r.error()));
+            });
         })
         .then([this, socket, cc, refuse, next](const Next &) {
             if (isOffline(cc->nsp))

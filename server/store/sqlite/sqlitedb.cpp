@@ -120,6 +120,8 @@ void SqliteQuery::rebind()
 
 SqliteDb::~SqliteDb()
 {
+    if (m_db && m_walHook)
+        sqlite3_wal_hook(m_db, nullptr, nullptr);
     m_cache.clear(); // every statement is finalized before the connection closes
     if (m_db && sqlite3_close(m_db) != SQLITE_OK)
         qCWarning(lcStoreSqlite) << "sqlite: closing the store failed:" << sqlite3_errmsg(m_db);
@@ -226,6 +228,27 @@ void SqliteDb::finishAll()
     m_failed.clear();
     for (auto &[sql, q] : m_cache)
         q->finish();
+}
+
+void SqliteDb::onWalCommit(std::function<void(int)> hook)
+{
+    m_walHook = std::move(hook);
+    if (!m_db)
+        return;
+    sqlite3_wal_hook(
+        m_db,
+        [](void *self, sqlite3 *, const char *, int pages) {
+            static_cast<SqliteDb *>(self)->m_walHook(pages);
+            return SQLITE_OK;
+        },
+        this);
+}
+
+void SqliteDb::checkpoint()
+{
+    if (m_db && sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                          nullptr) != SQLITE_OK)
+        qCWarning(lcStoreSqlite) << "sqlite: checkpoint failed:" << sqlite3_errmsg(m_db);
 }
 
 qint64 SqliteDb::now() const

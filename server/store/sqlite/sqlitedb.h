@@ -11,6 +11,7 @@
 #include <QString>
 
 #include <concepts>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -114,12 +115,19 @@ public:
 
     qint64 now() const;
 
+    /// After each commit, on this thread: `hook(pages in the WAL)`. Turns
+    /// SQLite's automatic checkpoint off (the hook decides).
+    void onWalCommit(std::function<void(int)> hook);
+    /// A PASSIVE checkpoint on this connection (blocks this thread).
+    void checkpoint();
+
     static Error toError(int code, const QString &message, const QString &what);
 
 private:
     Error lastError(const QString &what) const;
 
     sqlite3 *m_db;
+    std::function<void(int)> m_walHook;
     std::unordered_map<QString, std::unique_ptr<SqliteQuery>> m_cache;
     // Statements that did not prepare, alive until the batch ends.
     std::vector<std::unique_ptr<SqliteQuery>> m_failed;

@@ -309,10 +309,28 @@ Result<Done> SqliteWorker::openDatabase()
         return fail(*e);
     }
     m_db = std::move(db);
+    startCheckpointer();
     qCInfo(lcStoreSqlite).noquote() << "opened" << m_options.path << "schema version"
                                     << kSchemaVersion << "synchronous" << m_options.synchronous;
     startSweepTimer();
     return Done{};
+}
+
+void SqliteWorker::startCheckpointer()
+{
+    // SQLite's default: a checkpoint once the WAL holds 1000 pages. It runs
+    // on the checkpointer's thread; the writer checkpoints itself only when
+    // the WAL keeps growing (the checkpointer cannot catch up: 16x that).
+    constexpr int kCheckpointPages = 1000;
+    constexpr int kWriterCheckpointPages = 16 * kCheckpointPages;
+    m_checkpointer = std::make_unique<SqliteCheckpointer>(m_options.path, m_options.synchronous);
+    SqliteDb *db = m_db.get();
+    m_db->onWalCommit([this, db](int pages) {
+        if (pages >= kWriterCheckpointPages)
+            db->checkpoint();
+        else if (pages >= kCheckpointPages)
+            m_checkpointer->request();
+    });
 }
 
 void SqliteWorker::startSweepTimer()
@@ -360,9 +378,10 @@ void SqliteWorker::closeDatabase()
     drain(); // what was accepted is committed before the connection closes
     delete m_sweepTimer;
     m_sweepTimer = nullptr;
+    m_checkpointer.reset(); // first: the writer's connection is the last to close
     if (!m_db)
         return;
-    m_db.reset(); // finalizes the statements and closes the connection
+    m_db.reset(); // finalizes the statements and closes the connection (a last checkpoint)
 }
 
 } // namespace qpush::store

@@ -8,6 +8,7 @@
 
 #include "../result.h"
 #include "metrics/servermetrics.h"
+#include "sqlitecheckpointer.h"
 #include "sqlitedb.h"
 
 #include <QMutex>
@@ -101,10 +102,12 @@ private:
     void runBatch(std::vector<std::shared_ptr<SqliteRequest>> &batch, std::size_t begin,
                   std::size_t end);
     void startSweepTimer();
+    void startCheckpointer();
 
     SqliteOptions m_options;
     QPointer<QObject> m_receiver;
     std::unique_ptr<SqliteDb> m_db;
+    std::unique_ptr<SqliteCheckpointer> m_checkpointer; // after the file is open
     QTimer *m_sweepTimer = nullptr;
 
     QMutex m_mutex;

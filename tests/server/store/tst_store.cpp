@@ -15,6 +15,7 @@
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -135,6 +136,7 @@ private Q_SLOTS:
     void reopenKeepsData();
 
     void sqliteCorruptFile();
+    void sqliteCheckpointsWhileRunning();
     void sqliteKill9Durability();
     void redisRestart();
     void redisBadData();
@@ -1519,6 +1521,49 @@ void TstStore::reopenKeepsData()
 }
 
 // ------------------------------------------------------- backend-specific
+
+// The WAL is copied into the database file by the checkpointer thread while
+// the store runs (the writer's automatic checkpoint is off), and what was
+// committed is all there after a reopen.
+void TstStore::sqliteCheckpointsWhileRunning()
+{
+    if (backend() != u"sqlite")
+        QSKIP("SQLite only");
+    const QString path = m_tmp.path() + QStringLiteral("/checkpoint.db");
+    constexpr int kPushes = 1500; // ~3 000 pages of 4 KiB: several checkpoints
+    qint64 lastId = 0;
+    {
+        SqliteOptions o;
+        o.path = path;
+        o.synchronous = QStringLiteral("NORMAL");
+        SqliteStore s(o);
+        STORE_OK(CALL(Done, s.open(cb)));
+        const qint64 before = QFileInfo(path).size();
+        PushRecord p = makePush(QStringLiteral("/ckpt"), QStringLiteral("r"));
+        p.pushData = QByteArray(6000, 'x');
+        int saved = 0;
+        for (int i = 0; i < kPushes; ++i)
+            s.savePush(p, [&](Result<PushSaved> r) {
+                if (r) {
+                    ++saved;
+                    lastId = std::max(lastId, r->id);
+                }
+            });
+        QTRY_COMPARE_WITH_TIMEOUT(saved, kPushes, 60000);
+        // 1 500 pushes of 6 KB are ~9 MB of pages: the database file holds
+        // them once checkpoints ran, without the store being closed.
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(path).size() > before + 4 * 1024 * 1024, 30000);
+    }
+    SqliteOptions o;
+    o.path = path;
+    SqliteStore s(o);
+    STORE_OK(CALL(Done, s.open(cb)));
+    auto sync = CALL(SyncResult, s.roomSync(QStringLiteral("/ckpt"), QStringLiteral("r"), 0, false,
+                                            1, kAllBytes, cb));
+    STORE_OK(sync);
+    QCOMPARE(sync->serverNum, kPushes);
+    STORE_OK(CALL(PushReport, s.getReport(QStringLiteral("/ckpt"), lastId, false, cb)));
+}
 
 void TstStore::sqliteCorruptFile()
 {
