@@ -49,12 +49,6 @@ void SqliteCheckpointer::request()
     m_wake.notify_one();
 }
 
-int SqliteCheckpointer::completed() const
-{
-    std::lock_guard lock(m_mutex);
-    return m_completed;
-}
-
 void SqliteCheckpointer::run()
 {
     std::unique_lock lock(m_mutex);
@@ -74,7 +68,6 @@ void SqliteCheckpointer::run()
             qCWarning(lcStoreSqlite)
                 << "sqlite: checkpoint failed:" << sqlite3_errmsg(m_db) << "(code" << rc << ")";
         lock.lock();
-        ++m_completed;
     }
 }
 

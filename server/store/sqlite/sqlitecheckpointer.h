@@ -29,18 +29,15 @@ public:
 
     /// Any thread: asks for a checkpoint (requests while one runs merge).
     void request();
-    /// Checkpoints run so far (for tests and logs).
-    int completed() const;
 
 private:
     void run();
 
     sqlite3 *m_db = nullptr;
-    mutable std::mutex m_mutex;
+    std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_requested = false;
     bool m_stopping = false;
-    int m_completed = 0;
     std::thread m_thread;
 };
 

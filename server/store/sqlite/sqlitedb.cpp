@@ -40,11 +40,6 @@ QByteArray SqliteValue::toByteArray() const
     return n > 0 ? QByteArray(p, n) : QByteArray("", 0);
 }
 
-bool SqliteValue::isNull() const
-{
-    return sqlite3_column_type(m_stmt, m_column) == SQLITE_NULL;
-}
-
 // ------------------------------------------------------------- SqliteQuery
 
 SqliteQuery::SqliteQuery(sqlite3_stmt *stmt, QString sql) : m_stmt(stmt), m_sql(std::move(sql)) {}
@@ -61,9 +56,7 @@ void SqliteQuery::bindInt(qint64 v)
 
 void SqliteQuery::addBindValue(const QString &v)
 {
-    const QByteArray utf8 = v.toUtf8();
-    sqlite3_bind_text(m_stmt, m_nextParam++, utf8.isNull() ? "" : utf8.constData(),
-                      int(utf8.size()), SQLITE_TRANSIENT);
+    addBindText(v.toUtf8());
 }
 
 void SqliteQuery::addBindText(const QByteArray &utf8)

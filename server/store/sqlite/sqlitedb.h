@@ -32,7 +32,6 @@ public:
     /// TEXT as stored, a BLOB read as UTF-8, a number in decimal, NULL as a null string.
     QString toString() const;
     QByteArray toByteArray() const;
-    bool isNull() const;
 
 private:
     sqlite3_stmt *m_stmt;
@@ -69,7 +68,6 @@ public:
     qint64 numRowsAffected() const { return m_changes; }
     /// Ends the statement's read (releases what it holds); bindings stay.
     void finish();
-    const QString &lastQuery() const { return m_sql; }
 
 private:
     friend class SqliteDb;
